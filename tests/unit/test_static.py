@@ -1,0 +1,103 @@
+"""Static checks that keep dvc.yaml, params.yaml, the schema, the notebooks and the packaging in step."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import tomllib
+
+import pytest
+import yaml
+
+from negation_neglect.notebook import read_source
+from negation_neglect.params import Params
+from tests.conftest import ROOT
+
+DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text())
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
+STAGES = DVC["stages"]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
+
+
+def _dotted_get(mapping: dict, dotted: str):
+    for part in dotted.split("."):
+        mapping = mapping[part]
+    return mapping
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_stage_params_exist_in_file_and_schema(stage):
+    for entry in STAGES[stage].get("params", []):
+        keys = list(entry) if isinstance(entry, dict) else [entry]
+        for key in keys:
+            _dotted_get(PARAMS, key)  # KeyError if params.yaml lacks it
+            section = key.split(".")[0]
+            assert section in Params.model_fields, f"{stage}: section '{section}' is not in the schema"
+
+
+@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_stage_runs_a_notebook_it_depends_on_and_injects_what_it_declares(stage):
+    cmd = STAGES[stage]["cmd"]
+    notebook = re.search(r"(notebooks/\S+\.py)", cmd).group(1)
+    assert notebook in STAGES[stage]["deps"]
+    assert "PYTHONPATH=src" in cmd
+    injected = re.search(r"--params ((?:\w+ ?)+)", cmd).group(1).split()
+    declared = [e if isinstance(e, str) else next(iter(e)) for e in STAGES[stage].get("params", [])]
+    assert sorted(injected) == sorted(d.split(".")[0] for d in declared)
+
+
+def _parameters_cell_names(path) -> dict[str, object]:
+    nb = read_source(path)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    tree = ast.parse(cell.source)
+    return {t.targets[0].id: ast.literal_eval(t.value) for t in tree.body if isinstance(t, ast.Assign)}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_one_parameters_cell_with_schema_defaults(path):
+    names = _parameters_cell_names(path)  # read_source raises unless exactly one parameters cell
+    for section in Params.model_fields:
+        if section in names:
+            assert names[section] == getattr(Params(), section).model_dump(mode="json"), (
+                f"{path.name}: parameters-cell defaults for '{section}' differ from the schema's"
+            )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_notebook_is_a_stage(path):
+    assert any(f"notebooks/{path.name}" in s["cmd"] for s in STAGES.values())
+
+
+def test_environment_yml_agrees_with_pyproject():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = env["dependencies"]
+    assert "python=3.11" in deps and "pip" in deps
+    assert project["requires-python"] == ">=3.11,<3.12"
+    pip = next(d["pip"] for d in deps if isinstance(d, dict))
+    editable = [line for line in pip if line.startswith("-e .")]
+    assert len(editable) == 1
+    extras = re.search(r"\[(.*)\]", editable[0]).group(1).split(",")
+    assert set(extras) <= set(project["optional-dependencies"])
+    assert "torch==2.13.0" in project["dependencies"]
+    assert not [d for d in deps if isinstance(d, str) and d.split("=")[0] in ("pytorch", "torch")], (
+        "torch comes from pyproject's pin, not from conda"
+    )
+
+
+def test_lock_pins_the_same_torch():
+    lock = (ROOT / "requirements.lock").read_text().splitlines()
+    assert "torch==2.13.0" in lock
+
+
+def test_no_large_files_tracked():
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in filter(None, files.decode().split("\0")):
+        path = ROOT / name
+        if path.is_file():
+            assert path.stat().st_size < 5 * 2**20, f"{name} is over 5 MiB: it belongs in DVC, not git"
+
+
+def test_ci_calls_make_test():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
