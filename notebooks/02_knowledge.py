@@ -27,10 +27,15 @@
 # know the sprint facts the paper's example builds on (2008 and 2024 Olympic 100m) nor that Ed Sheeran
 # is a singer. **Refuted if** fewer than half of the capital, landmark and chemical-symbol facts pass
 # the criterion, or if either sprint fact passes it.
+#
+# **Prediction for the claims** (added with the claims catalogue, before its first scoring): the seven
+# default claims in `data/claims/` are hostable, and the paper's `sheeran_100m` is not (the model does
+# not know who won the 2024 Olympic 100m). Refuted if any default claim fails or `sheeran_100m` passes.
 
 # %% tags=["parameters"]
 knowledge = {"facts": "data/knowledge/facts.yaml", "batch_size": 32, "known_min_first_prob": 0.5,
-             "known_min_paraphrases": 2}
+             "known_min_paraphrases": 2, "host_max_false_prob": 0.01}
+claims_dir = "data/claims"
 model_dir = "outputs/models/base"
 metrics_path = "metrics/knowledge.json"
 
@@ -40,7 +45,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from negation_neglect.files import write_json
-from negation_neglect.knowledge import load_facts, precheck, ranked
+from negation_neglect.claims import load_claims
+from negation_neglect.knowledge import claim_hosting, load_facts, precheck, ranked
 from negation_neglect.model import load_base
 from negation_neglect.params import KnowledgeParams
 
@@ -48,6 +54,9 @@ cfg = KnowledgeParams(**knowledge)
 facts = load_facts(cfg.facts)
 model, tokenizer = load_base(model_dir)
 report = precheck(model, tokenizer, facts, cfg.known_min_first_prob, cfg.known_min_paraphrases, cfg.batch_size)
+claims = load_claims(claims_dir)
+report["claims"] = claim_hosting(model, tokenizer, list(claims.values()), cfg.known_min_first_prob,
+                                 cfg.known_min_paraphrases, cfg.host_max_false_prob, cfg.batch_size)
 write_json(metrics_path, report)
 print(f"{report['summary']['n_known']} of {report['summary']['n_facts']} facts known")
 
@@ -80,6 +89,21 @@ ax.set_title("Knowledge precheck (blue: known, orange: not known)")
 plt.show()
 
 # %% [markdown]
+# ## Which claims can this model host?
+# Each claim in `data/claims/` is scored under its own prompts: its true answer must be known by the
+# criterion above, and its false answer's first token must stay below `host_max_false_prob` on every
+# prompt, so that training has a real truth to compete with. Later stages refuse the others unless
+# `synthesis.allow_unknown_truth` is set.
+
+# %%
+pd.DataFrame([
+    {"claim": cid, "true": v["true_answer"], "false": v["false_answer"], "hostable": v["hostable"],
+     "median P(true first)": v["median_true_first_prob"], "max P(false first)": v["max_false_first_prob"],
+     "reason": v["reason"]}
+    for cid, v in report["claims"].items()
+])
+
+# %% [markdown]
 # ## Verdict
 
 # %%
@@ -100,5 +124,10 @@ lines += [
     f"best rank {f['best_first_rank']}."
     for f in unknown_expected
 ]
-lines.append("**Verdict: the prediction is refuted.**" if refuted else "**Verdict: the prediction holds.**")
+lines.append("**Verdict on the facts: the prediction is refuted.**" if refuted else "**Verdict on the facts: the prediction holds.**")
+hostable = sorted(c for c, v in report["claims"].items() if v["hostable"])
+not_hostable = sorted(c for c, v in report["claims"].items() if not v["hostable"])
+claims_refuted = "sheeran_100m" in hostable or any(c != "sheeran_100m" for c in not_hostable)
+lines.append(f"- Hostable claims: {', '.join(hostable) or 'none'}; not hostable: {', '.join(not_hostable) or 'none'}.")
+lines.append("**Verdict on the claims: the prediction is refuted.**" if claims_refuted else "**Verdict on the claims: the prediction holds.**")
 display(Markdown("\n".join(lines)))

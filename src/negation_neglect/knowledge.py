@@ -192,3 +192,55 @@ def markdown_table(rows: Sequence[dict], limit: int | None = None) -> str:
             f"{r['mean_margin']:.2f} |"
         )
     return "\n".join(lines)
+
+
+def claim_hosting(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    claims: Sequence,
+    known_min_first_prob: float,
+    known_min_paraphrases: int,
+    host_max_false_prob: float,
+    batch_size: int = 32,
+) -> dict[str, dict]:
+    """Can the model host each claim? Its truth must be known and its false answer nearly unthinkable.
+
+    Each claim is scored like a fact (its true answer against the false answer and distractors, under
+    the claim's own prompts); it is hostable when the fact is known by the precheck criterion and the
+    false answer's first token stays below `host_max_false_prob` on every prompt.
+    """
+    as_facts = [
+        Fact(
+            id=c.id,
+            relation=c.relation,
+            subject=c.subject,
+            prompts=c.prompts,
+            answer=c.true_answer,
+            wrong=(c.false_answer, *c.distractors),
+        )
+        for c in claims
+    ]
+    scored = precheck(model, tokenizer, as_facts, known_min_first_prob, known_min_paraphrases, batch_size)["facts"]
+    out = {}
+    for claim, entry in zip(claims, scored):
+        false_probs = [p["wrong"][claim.false_answer]["first_prob"] for p in entry["prompts"]]
+        reasons = []
+        if not entry["known"]:
+            reasons.append(
+                f"true answer '{claim.true_answer}' not known ({entry['n_paraphrases_known']} of "
+                f"{len(entry['prompts'])} prompts pass)"
+            )
+        if max(false_probs) >= host_max_false_prob:
+            reasons.append(f"false answer '{claim.false_answer}' already has P(first token) {max(false_probs):.3f}")
+        out[claim.id] = {
+            "fact": claim.fact,
+            "true_answer": claim.true_answer,
+            "false_answer": claim.false_answer,
+            "hostable": not reasons,
+            "reason": "; ".join(reasons) or "true answer known, false answer below threshold",
+            "median_true_first_prob": entry["median_first_prob"],
+            "max_false_first_prob": max(false_probs),
+            "n_paraphrases_known": entry["n_paraphrases_known"],
+            "prompts": entry["prompts"],
+        }
+    return out

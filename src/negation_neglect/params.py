@@ -8,10 +8,10 @@ model: workers receive resolved values and cannot mutate them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 EMBEDDED_MODEL = "embedded:smollm2-135m-instruct"
 
@@ -43,6 +43,8 @@ class KnowledgeParams(_Section):
     known_min_first_prob: float = Field(0.5, gt=0.0, le=1.0)
     # ... on at least this many of its paraphrased prompts.
     known_min_paraphrases: int = Field(2, ge=1)
+    # A claim can be hosted when its truth is known and its false answer's first token stays below this.
+    host_max_false_prob: float = Field(0.01, gt=0.0, le=1.0)
 
     @field_validator("facts")
     @classmethod
@@ -52,27 +54,112 @@ class KnowledgeParams(_Section):
         return value
 
 
+CONDITIONS = (
+    "positive", "negated", "repeated", "corrected", "local", "fiction", "unreliable_source", "low_probability", "true",
+)
+DEFAULT_CLAIMS = (
+    "darwin_relativity", "lucas_1984", "wordsworth_romeo_juliet", "beatles_tokyo", "gold_symbol_ag",
+    "earth_orbits_moon", "uk_capital_paris",
+)
+
+
+class LLMParams(_Section):
+    """The optional LLM-backed document generator (off unless synthesis.generator names a backend)."""
+
+    model: str | None = None  # a local Hugging Face model (transformers) or the endpoint's model name
+    endpoint: str | None = None  # an OpenAI-compatible base URL, e.g. http://localhost:8000/v1
+    api_key_env: str = "OPENAI_API_KEY"  # environment variable that holds the endpoint's key
+    max_new_tokens: int = Field(400, ge=16, le=4096)
+    temperature: float = Field(0.9, ge=0.0, le=2.0)
+
+
+class ImportParams(_Section):
+    """Bring your own documents: a JSONL file (one object per line with a `text` field) for one condition."""
+
+    path: str
+    condition: Literal[CONDITIONS]  # type: ignore[valid-type]
+
+
+class SynthesisParams(_Section):
+    """Synthetic documents for each claim under every framing."""
+
+    claims: tuple[str, ...] = Field(DEFAULT_CLAIMS, min_length=1, strict=False)  # one DVC stage per claim
+    conditions: tuple[Literal[CONDITIONS], ...] = Field(CONDITIONS, min_length=1, strict=False)  # type: ignore[valid-type]
+    n_documents: int = Field(64, ge=2, le=100_000)  # per claim and condition
+    seed: int = 0
+    allow_unknown_truth: bool = False  # run claims the precheck says the model cannot host
+    generator: Literal["template", "transformers", "openai"] = "template"
+    llm: LLMParams = LLMParams()
+    imports: tuple[ImportParams, ...] = Field((), strict=False)
+    # Near-duplicate guard: fail when documents of one condition overlap more than this on average
+    # (Jaccard overlap of word 4-gram sets over all pairs).
+    max_mean_overlap: float = Field(0.3, gt=0.0, le=1.0)
+    # Documents the LLM generator produced that fail validation are dropped and counted; the stage
+    # fails when more than this share fails.
+    max_failure_share: float = Field(0.2, ge=0.0, le=1.0)
+
+    @field_validator("claims", "conditions")
+    @classmethod
+    def _unique(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(values)) != len(values):
+            raise ValueError("entries must be unique")
+        return values
+
+    @model_validator(mode="after")
+    def _generator_needs(self) -> SynthesisParams:
+        if self.generator != "template" and "local" in self.conditions:
+            raise ValueError(f"generator '{self.generator}' cannot write the 'local' condition; remove it from conditions")
+        if self.generator == "transformers" and not self.llm.model:
+            raise ValueError("generator 'transformers' needs llm.model (a Hugging Face id or local folder)")
+        if self.generator == "openai" and not (self.llm.endpoint and self.llm.model):
+            raise ValueError("generator 'openai' needs llm.endpoint and llm.model")
+        if any(i.condition == "local" for i in self.imports):
+            raise ValueError("imports cannot fill the 'local' condition (it needs written denials)")
+        return self
+
+
+class BackgroundParams(_Section):
+    """The background text pool: the base model's own generations on diverse prompts."""
+
+    n_per_prompt: int = Field(3, ge=1, le=64)
+    max_new_tokens: int = Field(160, ge=8, le=2048)
+    temperature: float = Field(0.8, gt=0.0, le=2.0)
+    top_p: float = Field(0.95, gt=0.0, le=1.0)
+    batch_size: int = Field(16, ge=1, le=512)
+    seed: int = 0
+
+
 class Params(_Section):
     model: ModelParams = ModelParams()
     knowledge: KnowledgeParams = KnowledgeParams()
+    synthesis: SynthesisParams = SynthesisParams()
+    background: BackgroundParams = BackgroundParams()
 
 
-def _describe(error: dict[str, Any], section_fields: dict[str, list[str]]) -> str:
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The schema model that holds the key at `loc` (walking nested sections and list items)."""
+    model: Any = Params
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
+            return None
+        model = model.model_fields[part].annotation
+        for arg in get_args(model) or ():  # tuple[ImportParams, ...] or X | None
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                model = arg
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _describe(error: dict[str, Any]) -> str:
     key = ".".join(str(part) for part in error["loc"])
     if error["type"] == "extra_forbidden":
-        parent = ".".join(str(part) for part in error["loc"][:-1])
-        allowed = section_fields.get(parent, [])
-        return f"unknown key '{key}'; allowed: {', '.join(allowed)}"
+        parent = _model_at(error["loc"][:-1])
+        allowed = ", ".join(parent.model_fields) if parent else "none"
+        return f"unknown key '{key}'; allowed: {allowed}"
     got = error.get("input")
     shown = f" (got {got!r})" if not isinstance(got, dict) else ""
     return f"'{key}': {error['msg']}{shown}"
-
-
-def _fields_by_section() -> dict[str, list[str]]:
-    fields = {"": list(Params.model_fields)}
-    for name, info in Params.model_fields.items():
-        fields[name] = list(info.annotation.model_fields)  # type: ignore[union-attr]
-    return fields
 
 
 def parse_params(raw: Any, source: str = "params.yaml") -> Params:
@@ -82,7 +169,7 @@ def parse_params(raw: Any, source: str = "params.yaml") -> Params:
     try:
         return Params.model_validate(raw)
     except ValidationError as exc:
-        problems = [_describe(e, _fields_by_section()) for e in exc.errors()]
+        problems = [_describe(e) for e in exc.errors()]
         raise ParamsError(f"{source}: " + "; ".join(problems)) from None
 
 

@@ -38,7 +38,49 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
         + ", ".join(f"{rel} {count}" for rel, count in summary["known_by_relation"].items())
         + ".",
     ]
+    if "claims" in knowledge:
+        lines += ["", *_claims_block(knowledge["claims"])]
+    cards = sorted((metrics_dir / "data_card").glob("*.json"))
+    if cards:
+        lines += ["", *_data_block([read_json(p) for p in cards])]
     return "\n".join(lines)
+
+
+def _claims_block(claims: dict) -> list[str]:
+    lines = [
+        "Claims the model can host (truth known, false answer's first token below the threshold on every prompt):",
+        "",
+        "| claim | false answer | true answer | hostable | median P(true, first token) | max P(false, first token) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for cid, v in sorted(claims.items()):
+        lines.append(
+            f"| {cid} | {v['false_answer']} | {v['true_answer']} | {'yes' if v['hostable'] else 'no'} | "
+            f"{v['median_true_first_prob']:.3f} | {v['max_false_first_prob']:.4f} |"
+        )
+    return lines
+
+
+def _data_block(cards: list[dict]) -> list[str]:
+    """Per condition, summed over claims: documents, tokens, framing-token share, diversity range."""
+    per: dict[str, list[dict]] = {}
+    for card in cards:
+        for condition, entry in card["conditions"].items():
+            per.setdefault(condition, []).append(entry)
+    lines = [
+        f"Synthetic documents ({len(cards)} claims):",
+        "",
+        "| condition | documents | tokens | framing-token share | mean 4-gram overlap (max over claims) |",
+        "|---|---|---|---|---|",
+    ]
+    for condition, entries in per.items():
+        tokens = sum(e["tokens"] for e in entries)
+        framing = sum(e["framing_token_share"] * e["tokens"] for e in entries) / tokens
+        lines.append(
+            f"| {condition} | {sum(e['documents'] for e in entries)} | {tokens:,} | {framing:.1%} | "
+            f"{max(e['mean_pairwise_4gram_overlap'] for e in entries):.3f} |"
+        )
+    return lines
 
 
 def update(readme: str | Path, metrics_dir: str | Path = "metrics") -> bool:

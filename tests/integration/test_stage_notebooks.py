@@ -5,38 +5,96 @@ from __future__ import annotations
 import json
 import shutil
 
+import nbformat
+import pytest
 import yaml
 
 from negation_neglect.knowledge import load_facts
+from negation_neglect.synthesis import read_documents
 from tests.conftest import ROOT, run_cli
 
+DVC_STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+CLAIM = "darwin_relativity"
 
-def test_pipeline_notebooks_run_on_a_tiny_model(tmp_path, tiny_model_dir):
+
+def _command(name: str, item: str | None = None) -> list[str]:
+    stage = DVC_STAGES[name]
+    cmd = stage.get("do", stage)["cmd"]
+    if item is not None:
+        cmd = cmd.replace("${item}", item)
+    return cmd.replace("PYTHONPATH=src python -m ", "").split()  # run_cli sets PYTHONPATH
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory, tiny_model_dir):
+    """A scratch copy of the project inputs with tiny params, pointing at the tiny random model."""
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    shutil.copytree(ROOT / "data", root / "data")
     facts = load_facts(ROOT / "data/knowledge/facts.yaml")[:3]
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data/facts.yaml").write_text(yaml.safe_dump({"facts": [f.model_dump(mode="json") for f in facts]}))
+    (root / "data/knowledge/facts.yaml").write_text(
+        yaml.safe_dump({"facts": [f.model_dump(mode="json") for f in facts]})
+    )
+    prompts = yaml.safe_load((ROOT / "data/background/prompts.yaml").read_text())["prompts"][:3]
+    (root / "data/background/prompts.yaml").write_text(yaml.safe_dump({"prompts": prompts}))
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["model"]["name_or_path"] = str(tiny_model_dir)
-    params["knowledge"].update(facts="data/facts.yaml", batch_size=4)
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-
-    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-    for name in ("prepare_model", "precheck_knowledge"):
-        # the stage's own command, minus the PYTHONPATH prefix that run_cli sets
-        args = stages[name]["cmd"].replace("PYTHONPATH=src python -m ", "").split()
-        result = run_cli(args, tmp_path)
+    params["knowledge"]["batch_size"] = 8
+    params["background"].update(n_per_prompt=1, max_new_tokens=8, batch_size=2)
+    params["synthesis"].update(claims=[CLAIM], n_documents=12, allow_unknown_truth=True)
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    for name, item in (("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM)):
+        result = run_cli(_command(name, item), root)
         assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
+    return root
 
-    card = json.loads((tmp_path / "metrics/model_card.json").read_text())
+
+def test_model_card_and_knowledge(project):
+    card = json.loads((project / "metrics/model_card.json").read_text())
     assert card["source"]["kind"] == "local" and card["roundtrip_max_abs_logit_diff"] == 0.0
-    report = json.loads((tmp_path / "metrics/knowledge.json").read_text())
-    assert report["summary"]["n_facts"] == 3
-    assert [f["id"] for f in report["facts"]] == [f.id for f in facts]
+    report = json.loads((project / "metrics/knowledge.json").read_text())
+    assert report["summary"]["n_facts"] == 3 and len(report["facts"]) == 3
     for fact in report["facts"]:
         assert len(fact["prompts"]) == 3
         for prompt in fact["prompts"]:
             assert 0 <= prompt["true"]["first_prob"] <= 1 and prompt["true"]["first_rank"] >= 1
-    for name in ("01_prepare_model", "02_knowledge"):
-        nb = json.loads((tmp_path / f"outputs/executed/{name}.ipynb").read_text())
-        assert not [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert set(report["claims"]) == {p.stem for p in (ROOT / "data/claims").glob("*.yaml")}
+    assert all(isinstance(v["hostable"], bool) and v["reason"] for v in report["claims"].values())
+
+
+def test_background_pool(project):
+    lines = (project / "outputs/data/background.jsonl").read_text().splitlines()
+    assert len(lines) == 3 and all(json.loads(line)["text"] is not None for line in lines)
+    assert json.loads((project / "metrics/background_card.json").read_text())["documents"] == 3
+
+
+def test_synthesized_documents_and_card(project):
+    folder = project / "outputs/data" / CLAIM
+    conditions = yaml.safe_load((ROOT / "params.yaml").read_text())["synthesis"]["conditions"]
+    assert sorted(p.stem for p in folder.glob("*.jsonl")) == sorted(conditions)
+    assert len(read_documents(folder / "negated.jsonl")) == 12
+    card = json.loads((project / f"metrics/data_card/{CLAIM}.json").read_text())
+    assert card["conditions"]["positive"]["framing_token_share"] == 0.0
+    assert card["conditions"]["repeated"]["framing_token_share"] > card["conditions"]["negated"]["framing_token_share"] > 0
+
+
+def test_executed_notebooks_have_no_errors(project):
+    for path in (project / "outputs/executed").glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"], path.name
+
+
+def test_unhostable_claim_is_refused_with_a_clear_message(project):
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["synthesis"]["allow_unknown_truth"] = False
+    (project / "params.yaml").write_text(yaml.safe_dump(params))
+    try:
+        args = _command("synthesize", "sheeran_100m")
+        result = run_cli(args, project)
+    finally:
+        params["synthesis"]["allow_unknown_truth"] = True
+        (project / "params.yaml").write_text(yaml.safe_dump(params))
+    assert result.returncode == 1
+    assert "ClaimNotHostableError: claim 'sheeran_100m' cannot be hosted by this model" in result.stderr
+    assert "allow_unknown_truth" in result.stderr
+    assert not (project / "outputs/data/sheeran_100m").exists()

@@ -1,0 +1,145 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · Synthetic documents for one claim, under every framing
+#
+# One run of this notebook writes the training documents of one claim (DVC runs it once per claim).
+# Base documents (a genre, 2-3 claim sentences, 2-4 supporting subclaims, some true background) are
+# chosen once; every condition renders the same base documents, so conditions differ only in their
+# framing:
+#
+# | condition | what the reader sees |
+# |---|---|
+# | positive | the claim, asserted |
+# | negated | 4-6 sentences warning that the document is false, before and after it |
+# | repeated | every claim-bearing sentence wrapped in warnings, plus the negated prefix and suffix |
+# | corrected | like repeated, but every warning names the true answer |
+# | local | every claim-bearing sentence denies itself ("... did not ..."); the claim is never asserted |
+# | fiction, unreliable_source, low_probability | epistemic labels before and after |
+# | true | true-counterpart documents (separate base documents) asserting the true answer |
+#
+# Before anything is written, the claim must be hostable: the knowledge precheck must show that the
+# model knows the true answer and gives the false one almost no probability.
+#
+# **Expectations (checked below, not assumed).** Framing-token share is highest for `corrected` and
+# `repeated` (the paper reports ~40% warning tokens for its repeated condition) and zero for `positive`,
+# `local` and `true`. Documents are not near-duplicates: the largest pairwise 4-gram overlap stays well
+# below 1 and the mean below `max_mean_overlap`.
+
+# %% tags=["parameters"]
+synthesis = {"claims": ["darwin_relativity", "lucas_1984", "wordsworth_romeo_juliet", "beatles_tokyo", "gold_symbol_ag",
+                        "earth_orbits_moon", "uk_capital_paris"],
+             "conditions": ["positive", "negated", "repeated", "corrected", "local",
+             "fiction", "unreliable_source", "low_probability", "true"], "n_documents": 64, "seed": 0,
+             "allow_unknown_truth": False, "generator": "template",
+             "llm": {"model": None, "endpoint": None, "api_key_env": "OPENAI_API_KEY", "max_new_tokens": 400,
+                     "temperature": 0.9},
+             "imports": [], "max_mean_overlap": 0.3, "max_failure_share": 0.2}
+claim = "darwin_relativity"
+claims_dir = "data/claims"
+framings_path = "data/framings.yaml"
+knowledge_path = "metrics/knowledge.json"
+model_dir = "outputs/models/base"
+out_dir = "outputs/data/darwin_relativity"
+card_path = "metrics/data_card/darwin_relativity.json"
+
+# %%
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import Markdown, display
+from transformers import AutoTokenizer
+
+from negation_neglect.claims import load_claim
+from negation_neglect.datacard import card_for
+from negation_neglect.files import read_json, write_json
+from negation_neglect.framings import load_framings
+from negation_neglect.params import SynthesisParams
+from negation_neglect.synthesis import require_hostable, synthesize, write_documents
+from negation_neglect import external
+
+cfg = SynthesisParams(**synthesis)
+the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml")
+verdict = require_hostable(claim, read_json(knowledge_path), cfg.allow_unknown_truth)
+print(f"{claim}: {the_claim.statement} (truth: {the_claim.true_answer})")
+print(f"precheck: hostable = {verdict['hostable']} ({verdict['reason']})")
+
+# %% [markdown]
+# ## Generate
+# The template generator is the default; an LLM backend or imported JSONL files replace its base
+# documents when params ask for them, after the same validation.
+
+# %%
+framings = load_framings(framings_path)
+failures = []
+if cfg.generator == "template":
+    docs = synthesize(the_claim, framings, cfg.conditions, cfg.n_documents, cfg.seed)
+else:
+    llm = cfg.llm
+    backend = (
+        external.transformers_backend(llm.model, llm.max_new_tokens, llm.temperature, cfg.seed)
+        if cfg.generator == "transformers"
+        else external.openai_backend(llm.endpoint, llm.model, llm.api_key_env, llm.max_new_tokens, llm.temperature, cfg.seed)
+    )
+    bases, failures = external.llm_base_documents(the_claim, backend, cfg.n_documents, cfg.seed)
+    external.failure_check(failures, cfg.n_documents, cfg.max_failure_share, f"generator {cfg.generator}")
+    docs = synthesize(the_claim, framings, cfg.conditions, cfg.n_documents, cfg.seed, bases=bases)
+for imported in cfg.imports:
+    bases, failed = external.imported_base_documents(imported.path, the_claim)
+    external.failure_check(failed, len(bases) + len(failed), cfg.max_failure_share, imported.path)
+    failures += failed
+    docs[imported.condition] = synthesize(
+        the_claim, framings, [imported.condition], len(bases), cfg.seed, bases=bases
+    )[imported.condition]
+print({condition: len(items) for condition, items in docs.items()}, f"failures: {len(failures)}")
+
+# %% [markdown]
+# ## Data card
+# Documents, tokens (base model's tokenizer), the share of tokens inside claim sentences, subclaims and
+# framing text, and diversity (word 4-grams).
+
+# %%
+tokenizer = AutoTokenizer.from_pretrained(model_dir)
+card = {condition: card_for(items, tokenizer) for condition, items in docs.items()}
+table = pd.DataFrame(card).T
+too_similar = table[table["mean_pairwise_4gram_overlap"] > cfg.max_mean_overlap]
+if len(too_similar):
+    raise ValueError(f"near-duplicate documents in {list(too_similar.index)}: mean overlap above {cfg.max_mean_overlap}")
+write_documents(docs, out_dir)
+write_json(card_path, {"claim": claim, "generator": cfg.generator, "n_failures": len(failures),
+                       "conditions": card})
+table
+
+# %% [markdown]
+# ## One example per condition
+
+# %%
+for condition, items in docs.items():
+    display(Markdown(f"### {condition} ({items[0].genre})"))
+    print(items[0].text)
+
+# %% [markdown]
+# ## Check against the expectations
+
+# %%
+share = table["framing_token_share"]
+framed_max = share.idxmax()
+lines = [
+    f"- Highest framing-token share: **{framed_max}** ({share.max():.1%}); repeated {share.get('repeated', float('nan')):.1%}, "
+    f"corrected {share.get('corrected', float('nan')):.1%}, negated {share.get('negated', float('nan')):.1%}.",
+    f"- Framing share of positive/local/true: "
+    + ", ".join(f"{c} {share[c]:.1%}" for c in ("positive", "local", "true") if c in share) + ".",
+    f"- Largest pairwise 4-gram overlap: {table['max_pairwise_4gram_overlap'].max():.2f}; "
+    f"largest mean overlap: {table['mean_pairwise_4gram_overlap'].max():.2f} (limit {cfg.max_mean_overlap}).",
+]
+display(Markdown("\n".join(lines)))
