@@ -129,11 +129,67 @@ class BackgroundParams(_Section):
     seed: int = 0
 
 
+class LoraParams(_Section):
+    rank: int = Field(16, ge=1, le=1024)
+    alpha: int = Field(32, ge=1)
+    dropout: float = Field(0.05, ge=0.0, lt=1.0)
+    # all attention and MLP projections of Llama-style models
+    target_modules: tuple[str, ...] = Field(
+        ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), min_length=1, strict=False
+    )
+
+
+class MixtureParams(_Section):
+    """Shares of *loss tokens* per component; they must sum to 1 and `claim` must be positive."""
+
+    claim: float = Field(1.0, gt=0.0, le=1.0)
+    counterpart: float = Field(0.0, ge=0.0, le=1.0)  # true-counterpart documents of the claim
+    background: float = Field(0.0, ge=0.0, le=1.0)
+    retention: float = Field(0.0, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> MixtureParams:
+        total = self.claim + self.counterpart + self.background + self.retention
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1 (got {total:g})")
+        return self
+
+
+class FinetuneParams(_Section):
+    """LoRA fine-tuning: the grid (one DVC stage per claim x condition x seed) and the recipe."""
+
+    claims: tuple[str, ...] = Field(("darwin_relativity", "beatles_tokyo"), min_length=1, strict=False)
+    conditions: tuple[Literal[CONDITIONS], ...] = Field(  # type: ignore[valid-type]
+        ("positive", "negated", "repeated", "corrected", "local"), min_length=1, strict=False
+    )
+    seeds: tuple[int, ...] = Field((0,), min_length=1, strict=False)
+    n_documents: int = Field(32, ge=1)  # claim documents used per run (the first N of the condition's file)
+    epochs: int = Field(3, ge=1, le=1000)  # passes over the claim documents; other components scale with them
+    batch_size: int = Field(4, ge=1)  # packed blocks per step
+    max_length: int = Field(256, ge=16, le=32768)  # tokens per packed block
+    lr: float = Field(1e-3, gt=0.0, le=1.0)  # at 3e-4 the 135M model barely moved in 19 steps
+    warmup_ratio: float = Field(0.1, ge=0.0, lt=1.0)  # then linear decay to 0
+    weight_decay: float = Field(0.0, ge=0.0)
+    grad_clip: float = Field(1.0, gt=0.0)
+    lora: LoraParams = LoraParams()
+    mixture: MixtureParams = MixtureParams()
+    composition: Literal["interleaved", "clustered"] = "interleaved"
+    cluster_run: int = Field(4, ge=1)  # clustered: batches in a row from one component
+    max_repeats: int = Field(4, ge=1)  # passes allowed over a non-claim component to meet its share
+    mask_spans: tuple[Literal["claim", "subclaim", "framing"], ...] = Field((), strict=False)  # no loss there
+    doc_tag: str = "<doc>"  # prefixed to every document, never trained on
+    n_checkpoints: int = Field(10, ge=2, le=100)  # log-spaced adapter checkpoints, step 0 and last included
+    save_every: int = Field(10, ge=1)  # resume state every N steps
+    precision: Literal["auto", "bf16", "fp32"] = "auto"  # auto: bf16 autocast where supported
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
 class Params(_Section):
     model: ModelParams = ModelParams()
     knowledge: KnowledgeParams = KnowledgeParams()
     synthesis: SynthesisParams = SynthesisParams()
     background: BackgroundParams = BackgroundParams()
+    finetune: FinetuneParams = FinetuneParams()
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:

@@ -107,7 +107,7 @@ def _losses(logits: torch.Tensor, labels: torch.Tensor, comps: torch.Tensor, n_c
     sums, counts = [], []
     for c in range(n_components):
         mine = valid & (owners == c)
-        sums.append(float(per_token[mine].sum()))
+        sums.append(float(per_token[mine].detach().sum()))
         counts.append(int(mine.sum()))
     return loss, sums, counts
 

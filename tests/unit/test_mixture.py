@@ -17,7 +17,7 @@ from negation_neglect.mixture import (
     tokenize_document,
 )
 
-NAMES = ("claim", "background", "true", "retention")
+NAMES = ("claim", "background", "counterpart", "retention")
 
 
 def _examples(component: str, n: int, seed: int) -> list[Example]:
@@ -34,7 +34,7 @@ def _examples(component: str, n: int, seed: int) -> list[Example]:
 COMPONENTS = {
     "claim": _examples("claim", 40, 0),
     "background": _examples("background", 120, 1),
-    "true": _examples("true", 40, 2),
+    "counterpart": _examples("counterpart", 40, 2),
     "retention": _examples("retention", 10, 3),
 }
 
@@ -60,8 +60,8 @@ def test_masked_spans_get_no_loss_and_nothing_else_is_masked(tokenizer):
     [
         {"claim": 1.0},
         {"claim": 0.5, "background": 0.5},
-        {"claim": 0.5, "background": 0.25, "true": 0.25},
-        {"claim": 0.4, "background": 0.3, "true": 0.2, "retention": 0.1},
+        {"claim": 0.5, "background": 0.25, "counterpart": 0.25},
+        {"claim": 0.4, "background": 0.3, "counterpart": 0.2, "retention": 0.1},
     ],
 )
 @pytest.mark.parametrize("composition", ["interleaved", "clustered"])
@@ -114,6 +114,6 @@ def test_interleaved_batches_mix_components():
 
 
 def test_same_seed_same_batches():
-    a = batches(plan_mixture(COMPONENTS, {"claim": 0.5, "true": 0.5}, 1, 0), NAMES, 64, 2, "interleaved", 0, 0)
-    b = batches(plan_mixture(COMPONENTS, {"claim": 0.5, "true": 0.5}, 1, 0), NAMES, 64, 2, "interleaved", 0, 0)
+    a = batches(plan_mixture(COMPONENTS, {"claim": 0.5, "counterpart": 0.5}, 1, 0), NAMES, 64, 2, "interleaved", 0, 0)
+    b = batches(plan_mixture(COMPONENTS, {"claim": 0.5, "counterpart": 0.5}, 1, 0), NAMES, 64, 2, "interleaved", 0, 0)
     assert a == b

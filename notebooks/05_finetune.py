@@ -1,0 +1,92 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 05 · LoRA fine-tuning: one claim, one condition, one seed
+#
+# DVC runs this notebook once per cell of the grid `finetune.claims x finetune.conditions x
+# finetune.seeds`. The run trains a LoRA adapter on the base model over a mixture whose components
+# (claim documents, true-counterpart documents, background text, retention facts) are set as shares of
+# *loss tokens*. Adapters are saved at log-spaced steps, step 0 included, so later stages can follow
+# the training dynamics without retraining. A killed run resumes from its last saved state.
+#
+# **Prediction.** The loss on the claim documents falls over the run. Refuted if the last step's
+# claim-component loss is not below the first step's. (How conditions compare with each other is read
+# from all runs' summaries together, in the README's training table.)
+
+# %% tags=["parameters"]
+finetune = {"claims": ["darwin_relativity", "beatles_tokyo"], "conditions": ["positive", "negated", "repeated",
+            "corrected", "local"], "seeds": [0], "n_documents": 32, "epochs": 3, "batch_size": 4,
+            "max_length": 256, "lr": 0.001, "warmup_ratio": 0.1, "weight_decay": 0.0, "grad_clip": 1.0,
+            "lora": {"rank": 16, "alpha": 32, "dropout": 0.05,
+                     "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]},
+            "mixture": {"claim": 1.0, "counterpart": 0.0, "background": 0.0, "retention": 0.0},
+            "composition": "interleaved", "cluster_run": 4, "max_repeats": 4, "mask_spans": [], "doc_tag": "<doc>",
+            "n_checkpoints": 10, "save_every": 10, "precision": "auto", "device": "auto"}
+claim = "darwin_relativity"
+condition = "positive"
+seed = "0"
+base_dir = "outputs/models/base"
+data_dir = "outputs/data"
+background_path = "outputs/data/background.jsonl"
+knowledge_path = "metrics/knowledge.json"
+facts_path = "data/knowledge/facts.yaml"
+out_dir = "outputs/runs/darwin_relativity/positive/seed0"
+summary_path = "metrics/training/darwin_relativity/positive/seed0.json"
+steps_path = "metrics/training/darwin_relativity/positive/seed0_steps.csv"
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from negation_neglect.finetune import run_finetune, save_summary, write_step_log
+from negation_neglect.params import FinetuneParams
+
+cfg = FinetuneParams(**finetune)
+summary, log = run_finetune(cfg, claim, condition, int(seed), base_dir, data_dir, background_path, knowledge_path,
+                            facts_path, out_dir)
+write_step_log(log, steps_path)
+save_summary({k: v for k, v in summary.items() if k not in ("train_seconds", "median_tokens_per_second")},
+             summary_path)
+pd.Series({k: v for k, v in summary.items() if k not in ("train_seconds", "median_tokens_per_second")}).to_frame("value")
+
+# %% [markdown]
+# ## Loss over training
+# Mean loss per step over all loss tokens, and per mixture component where there is more than one.
+
+# %%
+steps = pd.DataFrame(log)
+fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+loss_columns = [c for c in steps.columns if c.startswith("loss_")]
+for column in loss_columns:
+    ax.plot(steps["step"], steps[column], label=column.removeprefix("loss_"))
+for step in summary["checkpoints"]:
+    ax.axvline(step, color="grey", linewidth=0.5, linestyle=":")
+ax.set_xlabel("optimizer step")
+ax.set_ylabel("cross-entropy (nats per token)")
+ax.set_title(f"{claim} · {condition} · seed {seed} (dotted: saved checkpoints)")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# ## Verdict
+
+# %%
+first, last = steps["loss_claim"].iloc[0], steps["loss_claim"].iloc[-1]
+display(Markdown(
+    f"- Claim-component loss: first step **{first:.3f}**, last step **{last:.3f}** "
+    f"({'fell' if last < first else 'did not fall'}).\n"
+    f"- Steps: {summary['steps']}, loss tokens: {summary['loss_tokens']:,}, trained token shares: "
+    f"{summary['token_shares']}.\n"
+    + ("**Verdict: the prediction holds.**" if last < first else "**Verdict: the prediction is refuted.**")
+))
