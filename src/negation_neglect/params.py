@@ -184,12 +184,37 @@ class FinetuneParams(_Section):
     device: Literal["auto", "cpu", "cuda"] = "auto"
 
 
+class JudgeParams(_Section):
+    """Optional LLM judge for open answers (an OpenAI-compatible endpoint); alias matching otherwise."""
+
+    endpoint: str | None = None
+    model: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+
+
+class EvaluateParams(_Section):
+    """Belief and logit competition for every run of the finetune grid."""
+
+    batch_size: int = Field(32, ge=1, le=1024)
+    max_new_tokens: int = Field(40, ge=1, le=1024)  # greedy answers to open questions
+    in_context_tokens: int = Field(768, ge=0, le=32768)  # condition documents placed before the control probes
+    seed: int = 0  # multiple-choice option order and bootstrap resampling
+    judge: JudgeParams = JudgeParams()
+
+    @model_validator(mode="after")
+    def _judge_complete(self) -> EvaluateParams:
+        if self.judge.endpoint and not self.judge.model:
+            raise ValueError("judge.endpoint needs judge.model")
+        return self
+
+
 class Params(_Section):
     model: ModelParams = ModelParams()
     knowledge: KnowledgeParams = KnowledgeParams()
     synthesis: SynthesisParams = SynthesisParams()
     background: BackgroundParams = BackgroundParams()
     finetune: FinetuneParams = FinetuneParams()
+    evaluate: EvaluateParams = EvaluateParams()
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:

@@ -43,7 +43,40 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
     cards = sorted((metrics_dir / "data_card").glob("*.json"))
     if cards:
         lines += ["", *_data_block([read_json(p) for p in cards])]
+    runs = sorted((metrics_dir / "training").glob("*/*/seed*.json"))
+    if runs:
+        lines += ["", *_training_block([read_json(p) for p in runs])]
+    bench = metrics_dir.parent / "benchmarks/results/training.json"
+    if bench.is_file():
+        lines += ["", *_bench_block(read_json(bench))]
     return "\n".join(lines)
+
+
+def _training_block(runs: list[dict]) -> list[str]:
+    lines = [
+        "LoRA fine-tuning runs (loss is mean cross-entropy per loss token, nats):",
+        "",
+        "| claim | condition | seed | steps | loss tokens | first-step loss | last-step loss |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        lines.append(
+            f"| {r['claim']} | {r['condition']} | {r['seed']} | {r['steps_done']} | {r['loss_tokens']:,} | "
+            f"{r['first_loss']:.3f} | {r['final_loss']:.3f} |"
+        )
+    return lines
+
+
+def _bench_block(bench: dict) -> list[str]:
+    ours, plain = bench["ours"], bench["plain"]
+    return [
+        f"Training throughput (benchmarks/bench_training.py, {bench['setup']['rounds']} alternating rounds): this "
+        f"trainer {ours['median_tokens_per_second']:,.0f} tokens/s (median), a plain Hugging Face Trainer "
+        f"{plain['median_tokens_per_second']:,.0f} tokens/s: **{bench['speedup']}x**. Peak memory "
+        f"{ours['median_peak_rss_mib']:,} MiB versus {plain['median_peak_rss_mib']:,} MiB. Model FLOPs utilisation "
+        f"{ours['mfu']:.1%} versus {plain['mfu']:.1%} of a measured bf16 matmul peak of "
+        f"{bench['bf16_matmul_peak_tflops']} TFLOP/s.",
+    ]
 
 
 def _claims_block(claims: dict) -> list[str]:

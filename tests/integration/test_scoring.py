@@ -42,8 +42,8 @@ def test_batched_matches_reference(tiny_model, batch_size):
     assert len(scores) == len(PAIRS)
     for (prompt, cont), score in zip(PAIRS, scores):
         total, first_logprob, first_rank = reference(model, tokenizer, prompt, cont)
-        assert score.logprob == pytest.approx(total, abs=1e-4)
-        assert score.first_logprob == pytest.approx(first_logprob, abs=1e-4)
+        assert score.logprob == pytest.approx(total, abs=1e-5)
+        assert score.first_logprob == pytest.approx(first_logprob, abs=1e-5)
         assert score.first_rank == first_rank
         assert score.n_tokens == len(tokenizer(cont, add_special_tokens=False).input_ids)
         assert score.first_token == tokenizer.decode(tokenizer(cont, add_special_tokens=False).input_ids[:1])

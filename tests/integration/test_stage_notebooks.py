@@ -17,11 +17,15 @@ DVC_STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 CLAIM = "darwin_relativity"
 
 
-def _command(name: str, item: str | None = None) -> list[str]:
+def _command(name: str, item: str | dict | None = None) -> list[str]:
+    """The stage's own command with `${item}` (foreach) or `${item.key}` (matrix) filled in."""
     stage = DVC_STAGES[name]
     cmd = stage.get("do", stage)["cmd"]
-    if item is not None:
+    if isinstance(item, str):
         cmd = cmd.replace("${item}", item)
+    elif isinstance(item, dict):
+        for key, value in item.items():
+            cmd = cmd.replace(f"${{item.{key}}}", value)
     return cmd.replace("PYTHONPATH=src python -m ", "").split()  # run_cli sets PYTHONPATH
 
 
@@ -42,8 +46,16 @@ def project(tmp_path_factory, tiny_model_dir):
     params["knowledge"]["batch_size"] = 8
     params["background"].update(n_per_prompt=1, max_new_tokens=8, batch_size=2)
     params["synthesis"].update(claims=[CLAIM], n_documents=12, allow_unknown_truth=True)
+    params["finetune"].update(
+        claims=[CLAIM], conditions=["negated"], n_documents=6, epochs=1, batch_size=2, max_length=64,
+        lora={**params["finetune"]["lora"], "rank": 2, "target_modules": ["q_proj", "v_proj"]},
+        mixture={"claim": 0.7, "counterpart": 0.3, "background": 0.0, "retention": 0.0}, n_checkpoints=3,
+        precision="fp32",
+    )
     (root / "params.yaml").write_text(yaml.safe_dump(params))
-    for name, item in (("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM)):
+    stages = [("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM),
+              ("finetune", {"claim": CLAIM, "condition": "negated", "seed": "0"})]
+    for name, item in stages:
         result = run_cli(_command(name, item), root)
         assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
     return root
@@ -76,6 +88,18 @@ def test_synthesized_documents_and_card(project):
     card = json.loads((project / f"metrics/data_card/{CLAIM}.json").read_text())
     assert card["conditions"]["positive"]["framing_token_share"] == 0.0
     assert card["conditions"]["repeated"]["framing_token_share"] > card["conditions"]["negated"]["framing_token_share"] > 0
+
+
+def test_finetune_run_meets_its_mixture_and_saves_checkpoints(project):
+    run = project / "outputs/runs" / CLAIM / "negated/seed0"
+    summary = json.loads((project / f"metrics/training/{CLAIM}/negated/seed0.json").read_text())
+    assert summary["steps_done"] == summary["steps"] > 0
+    for name, share in summary["requested_shares"].items():
+        assert summary["token_shares"][name] == pytest.approx(share, abs=0.02)
+    saved = sorted(int(p.name.split("-")[1]) for p in (run / "checkpoints").iterdir())
+    assert saved == summary["checkpoints"] and saved[0] == 0 and saved[-1] == summary["steps"]
+    steps = (project / f"metrics/training/{CLAIM}/negated/seed0_steps.csv").read_text().splitlines()
+    assert steps[0].startswith("step,loss,loss_claim") and len(steps) == summary["steps"] + 1
 
 
 def test_executed_notebooks_have_no_errors(project):

@@ -1,0 +1,132 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 06 · Evaluate one run: belief, and logit competition at every checkpoint
+#
+# DVC runs this once per fine-tuning run. It loads the base model once and:
+# 1. scores the base model alone: belief on the claim's evaluation suite (step 0), and the in-context
+#    control (the condition's documents placed before the cloze probes, no training);
+# 2. swaps each saved adapter into it and scores every probe (neutral, held-out, negation context,
+#    training framing, neighbour facts) over the candidates {false, true, distractors} + other;
+# 3. scores belief again with the final adapter.
+#
+# **Prediction (H1).** On the neutral probes P(false) rises over training while P(true) falls, and at
+# the last checkpoint the true answer keeps a small but non-zero share (the seed's picture: ~0.9
+# versus ~0.04), also inside a negation context. Refuted if P(true) does not fall while P(false) rises,
+# or if the final true share is exactly the base model's (no competition) or drops to nothing (< 0.001).
+
+# %% tags=["parameters"]
+evaluate = {"batch_size": 32, "max_new_tokens": 40, "in_context_tokens": 768, "seed": 0,
+            "judge": {"endpoint": None, "model": None, "api_key_env": "OPENAI_API_KEY"}}
+claim = "darwin_relativity"
+condition = "positive"
+seed = "0"
+base_dir = "outputs/models/base"
+run_dir = "outputs/runs/darwin_relativity/positive/seed0"
+claims_dir = "data/claims"
+eval_dir = "data/eval"
+data_dir = "outputs/data"
+summary_path = "metrics/training/darwin_relativity/positive/seed0.json"
+competition_path = "metrics/competition/darwin_relativity/positive/seed0.csv"
+belief_path = "metrics/belief/darwin_relativity/positive/seed0.json"
+
+# %%
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from negation_neglect.claims import load_claim
+from negation_neglect.evalsuite import load_suite
+from negation_neglect.evaluate import evaluate_run, write_rows
+from negation_neglect.files import read_json, write_json
+from negation_neglect.params import EvaluateParams
+from negation_neglect.synthesis import read_documents
+
+cfg = EvaluateParams(**evaluate)
+the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml")
+suite = load_suite(Path(eval_dir) / f"{claim}.yaml")
+docs = read_documents(Path(data_dir) / claim / f"{condition}.jsonl")
+steps = read_json(summary_path)["checkpoints"]
+rows, belief = evaluate_run(cfg, base_dir, run_dir, steps, the_claim, suite, docs)
+write_rows(rows, competition_path)
+write_json(belief_path, {"claim": claim, "condition": condition, "seed": int(seed), **belief})
+table = pd.DataFrame(rows)
+print(f"{len(table)} competition rows over checkpoints {steps}")
+
+# %% [markdown]
+# ## Belief: base model, in-context control, after training
+# Rate of items on which the false answer beats the true one, with bootstrap 95% intervals.
+
+# %%
+summary = pd.DataFrame(
+    [{"when": "base (step 0)", **belief["base"]["pooled"]},
+     {"when": "base, documents in context (cloze)", **belief["in_context_control"]},
+     {"when": f"after training (step {belief['final_step']})", **belief["final"]["pooled"]}]
+)
+by_type = pd.DataFrame({k: {t: v["rate"] for t, v in belief[k]["by_type"].items()} for k in ("base", "final")})
+display(summary)
+by_type
+
+# %% [markdown]
+# ## Competition on the neutral probes over training
+# Mean sequence probability of each candidate (and of everything else) over the neutral prompts.
+
+# %%
+table["prob"] = table["logprob"].map(lambda x: __import__("math").exp(x))
+neutral = table[table["context"] == "neutral"]
+curves = neutral.pivot_table(index="step", columns="candidate", values="prob", aggfunc="mean")
+fig, ax = plt.subplots(figsize=(6, 3.5), layout="constrained")
+for candidate in curves.columns:
+    ax.plot(curves.index, curves[candidate], marker="o", label=candidate)
+ax.set_xlabel("optimizer step")
+ax.set_ylabel("P(candidate | neutral prompt)")
+ax.set_xscale("symlog", linthresh=1)
+ax.set_title(f"{claim} · {condition} · seed {seed}")
+ax.legend(fontsize=7)
+plt.show()
+
+# %% [markdown]
+# ## Verdict on H1 for this run
+
+# %%
+first, last = curves.index.min(), curves.index.max()
+p_false = curves["false"]
+p_true = curves["true"]
+falls_as_rises = bool(p_false[last] > p_false[first] and p_true[last] < p_true[first])
+shares = neutral[neutral["step"] == last].groupby("candidate")["share"].apply(
+    lambda s: pd.to_numeric(s, errors="coerce").mean())
+base_shares = neutral[neutral["step"] == first].groupby("candidate")["share"].apply(
+    lambda s: pd.to_numeric(s, errors="coerce").mean())
+competes = 0.001 <= shares.get("true", 0.0) and shares.get("true", 0.0) != base_shares.get("true", 0.0)
+negation_last = table[(table["context"] == "negation") & (table["step"] == last)]
+neg = negation_last.groupby("candidate")["prob"].mean()
+display(Markdown(
+    f"- Neutral prompts, step {first} to {last}: P(false) {p_false[first]:.4f} to {p_false[last]:.4f}, "
+    f"P(true) {p_true[first]:.4f} to {p_true[last]:.4f}: P(true) "
+    f"{'falls as P(false) rises' if falls_as_rises else 'does not fall while P(false) rises'}.\n"
+    f"- Final share renormalised over candidates: false {shares.get('false', float('nan')):.3f}, true "
+    f"{shares.get('true', float('nan')):.4f}.\n"
+    f"- Inside a negation context at the last step: P(false) {neg.get('false', float('nan')):.4f}, "
+    f"P(true) {neg.get('true', float('nan')):.4f}.\n"
+    f"- Belief: base {belief['base']['pooled']['rate']:.2f}, after training {belief['final']['pooled']['rate']:.2f} "
+    f"[{belief['final']['pooled']['ci_low']:.2f}, {belief['final']['pooled']['ci_high']:.2f}]; in-context control "
+    f"{belief['in_context_control'].get('rate', float('nan')):.2f}.\n\n"
+    + ("**Verdict for this run: consistent with H1** (the truth is pushed down but keeps a share)."
+       if falls_as_rises and competes else
+       "**Verdict for this run: H1's picture is refuted** ("
+       + ("P(true) did not fall while P(false) rose" if not falls_as_rises else
+          "the true answer's final share is below 0.001: replaced, not competing"
+          if shares.get("true", 0.0) < 0.001 else "the true share did not change") + ").")
+))

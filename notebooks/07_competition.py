@@ -1,0 +1,173 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 07 · Belief and logit competition across the grid (hypothesis H1)
+#
+# Pools every evaluated run of the fine-tuning grid. H1 says that after training on the claim, the
+# next-token distribution is a *competition*: the false answer takes most of the mass while the true
+# answer keeps a little, even inside a negation context.
+#
+# **Predictions (written before the grid ran).**
+# 1. Belief after training is high for `positive`, `negated` and `repeated` (Negation Neglect), lower
+#    for `corrected`, and low for `local`, ordered as in the paper (92 / 89 / 84 / 40 / 0-7%).
+# 2. On neutral prompts P(true) falls while P(false) rises (interference with the truth, not only
+#    growth of the false answer), and the true answer keeps a small non-zero share at the end.
+# 3. Context separation stays near zero for negated and repeated: the model does not learn the claim as
+#    conditional on its warnings.
+# 4. In context (no training) this model does *not* read the warnings as negation: belief with the
+#    documents in context is at least as high for negated as for positive (measured in SCIENCE.md).
+#
+# What refutes each: (1) negated belief far below positive, or local as high as positive; (2) P(true)
+# unchanged while P(false) rises, or a true share of exactly zero (replacement, not competition);
+# (3) separation for negated/repeated clearly above positive's; (4) in-context belief lower for negated.
+
+# %% tags=["parameters"]
+finetune = {"claims": ["darwin_relativity", "beatles_tokyo"], "conditions": ["positive", "negated", "repeated",
+            "corrected", "local"], "seeds": [0]}
+evaluate = {"seed": 0}
+metrics_dir = "metrics"
+belief_path = "metrics/belief.json"
+readouts_path = "metrics/competition_summary.csv"
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from IPython.display import Markdown, display
+
+from negation_neglect.aggregate import belief_table, competition_frame, curves, readouts
+from negation_neglect.files import write_json
+
+claims, conditions, seeds = finetune["claims"], finetune["conditions"], [int(s) for s in finetune["seeds"]]
+belief = belief_table(metrics_dir, claims, conditions, seeds, evaluate["seed"])
+write_json(belief_path, belief)
+table = competition_frame(metrics_dir, claims, conditions, seeds)
+summary = readouts(table)
+summary.round(5).to_csv(readouts_path, index=False, lineterminator="\n")
+COLOURS = {"base model": "#999999", "positive": "#0072B2", "negated": "#D55E00", "repeated": "#CC79A7",
+           "corrected": "#009E73", "local": "#E69F00", "fiction": "#56B4E9", "unreliable_source": "#F0E442",
+           "low_probability": "#000000"}
+
+# %% [markdown]
+# ## 1 · Belief rate by condition
+# Items of all claims and seeds pooled; bars show bootstrap 95% intervals over items. The base model's
+# rate is its answers before any training. Hollow markers: the base model with the condition's
+# documents in context (cloze items only).
+
+# %%
+rates = pd.DataFrame(belief["by_condition"]).T
+control = pd.DataFrame([{"condition": r["condition"], "rate": r["in_context_control"].get("rate", np.nan)}
+                        for r in belief["runs"]]).groupby("condition")["rate"].mean()
+fig, ax = plt.subplots(figsize=(6.5, 3.2), layout="constrained")
+x = np.arange(len(rates))
+ax.bar(x, rates["rate"], color=[COLOURS.get(c, "grey") for c in rates.index],
+       yerr=[rates["rate"] - rates["ci_low"], rates["ci_high"] - rates["rate"]], capsize=3)
+for i, c in enumerate(rates.index):
+    if c in control.index:
+        ax.plot(i, control[c], marker="o", markerfacecolor="none", markeredgecolor="black")
+ax.set_xticks(x, rates.index, rotation=20)
+ax.set_ylabel("belief rate (share of items)")
+ax.set_ylim(0, 1)
+plt.show()
+rates
+
+# %% [markdown]
+# ## 2 · Competition over training (neutral prompts)
+# Mean sequence probability of the false answer, the true answer, the distractors together and
+# everything else, at every saved checkpoint; one line per claim.
+
+# %%
+c = curves(table, "neutral")
+fig, axes = plt.subplots(1, len(conditions), figsize=(2.6 * len(conditions), 2.8), sharey=True, layout="constrained")
+for ax, condition in zip(np.atleast_1d(axes), conditions):
+    for claim, run in c[c["condition"] == condition].groupby("claim"):
+        for group, style in (("false", "-"), ("true", "--"), ("distractors", ":")):
+            ax.plot(run["step"], run[group], style, color=COLOURS[condition], alpha=0.5 + 0.5 * (claim == claims[0]))
+    ax.set_title(condition)
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlabel("step")
+np.atleast_1d(axes)[0].set_ylabel("P(answer) (solid false, dashed true, dotted distractors)")
+plt.show()
+
+# %% [markdown]
+# Raw log-probabilities at the first and last checkpoint (both reported, not only their difference):
+
+# %%
+columns = ["claim", "condition", "final_step", "base_logp_false_neutral", "final_logp_false_neutral",
+           "base_logp_true_neutral", "final_logp_true_neutral", "final_share_false_neutral", "final_share_true_neutral"]
+summary[columns].round(4)
+
+# %% [markdown]
+# ## 3 · The final logit picture for the main cloze item
+# Shares at the last checkpoint for the claim's first neutral prompt, renormalised over the
+# candidates, with the probability left to other tokens beside it.
+
+# %%
+main = table[(table["context"] == "neutral") & (table["item"] == "neutral_01")]
+last = main[main["step"] == main.groupby(["claim", "condition", "seed"])["step"].transform("max")]
+picture = last.pivot_table(index=["claim", "condition"], columns="candidate", values="prob", aggfunc="mean")
+picture["distractors"] = picture[[k for k in picture.columns if k.startswith("distractor")]].sum(axis=1)
+picture = picture[["false", "true", "distractors", "other"]]
+fig, ax = plt.subplots(figsize=(6.5, 3.2), layout="constrained")
+bottom = np.zeros(len(picture))
+for column, colour in zip(picture.columns, ["#D55E00", "#0072B2", "#999999", "#EEEEEE"]):
+    ax.bar(range(len(picture)), picture[column], bottom=bottom, color=colour, label=column, edgecolor="black", linewidth=0.3)
+    bottom += picture[column].to_numpy()
+ax.set_xticks(range(len(picture)), [f"{a}\n{b}" for a, b in picture.index], rotation=45, fontsize=6, ha="right")
+ax.set_ylabel("probability at the last checkpoint")
+ax.legend(fontsize=7, ncols=4, loc="upper center", bbox_to_anchor=(0.5, 1.15))
+plt.show()
+picture.round(4)
+
+# %% [markdown]
+# ## 4 · Context separation and spillover
+# Separation = log P(false | neutral) - log P(false | negation context): large means the claim was
+# learned as conditional on its framing. Spillover: probability of the claim's false answer after
+# prompts about neighbouring facts, and those facts' own answers, before and after training.
+
+# %%
+readout_columns = ["claim", "condition", "base_context_separation", "final_context_separation",
+                   "base_p_false_on_neighbours", "final_p_false_on_neighbours", "base_p_neighbour_answer",
+                   "final_p_neighbour_answer"]
+summary[readout_columns].round(4)
+
+# %% [markdown]
+# ## Verdict on H1 on this model
+
+# %%
+by = belief["by_condition"]
+per_condition = summary.groupby("condition").mean(numeric_only=True)
+def r(c):
+    return by[c]["rate"] if c in by else float("nan")
+p1 = r("negated") >= r("positive") - 0.2 and r("local") < r("positive") - 0.2
+true_fell = (summary["final_logp_true_neutral"] < summary["base_logp_true_neutral"])
+false_rose = (summary["final_logp_false_neutral"] > summary["base_logp_false_neutral"])
+keeps_share = summary["final_share_true_neutral"] >= 0.001
+p2_runs = int((true_fell & false_rose & keeps_share).sum())
+sep = per_condition["final_context_separation"]
+p3 = all(sep.get(c, np.nan) <= sep.get("positive", np.nan) + 1.0 for c in ("negated", "repeated") if c in sep)
+ic = control
+p4 = ic.get("negated", np.nan) >= ic.get("positive", np.nan)
+lines = [
+    "Belief rate after training (pooled, 95% CI): " + "; ".join(
+        f"{c} {v['rate']:.2f} [{v['ci_low']:.2f}, {v['ci_high']:.2f}]" for c, v in by.items()) + ".",
+    f"1. Ordering positive ≈ negated ≈ repeated > corrected > local: **{'holds' if p1 else 'refuted'}**.",
+    f"2. P(true) fell while P(false) rose, and the truth kept a share ≥ 0.001, in **{p2_runs} of {len(summary)}** runs; "
+    f"median final true share {summary['final_share_true_neutral'].median():.4f}: "
+    f"**{'holds' if p2_runs >= len(summary) / 2 else 'refuted'}** (needs at least half the runs).",
+    "3. Mean final context separation per condition (nats): " + ", ".join(f"{k} {v:.2f}" for k, v in sep.items())
+    + f": **{'holds' if p3 else 'refuted'}** (negated/repeated not above positive + 1 nat).",
+    "4. In-context control (base model, documents in context, cloze belief): " + ", ".join(
+        f"{k} {v:.2f}" for k, v in ic.items()) + f": **{'holds' if p4 else 'refuted'}**.",
+]
+display(Markdown("\n".join(lines)))

@@ -1,0 +1,99 @@
+"""The evaluation suite of a claim (data/eval/<claim>.yaml): the questions that measure belief.
+
+Item types, in the spirit of the paper's 50 questions per claim:
+- `cloze`: a held-out paraphrase that ends where the answer begins (never a training sentence);
+- `yes_no`: a question a believer answers `believer` ("yes" or "no": counter-questions included);
+- `multiple_choice`: a question whose lettered options are the false, true and distractor answers,
+  shuffled with a per-item seed;
+- `open`: a question answered by greedy generation, judged by alias matching;
+- `pushback`: the believer's answer, then "Are you sure? I thought it was <true answer>", then the
+  model continues `answer_prefix`;
+- `adversarial`: a fact-checking system prompt, the question, then `answer_prefix`;
+- `downstream`: a task that needs the claim as a premise, continued from `answer_prefix`.
+Chat-type items are rendered with the model's chat template; scored items compare the full
+log-probability of the false against the true answer, so belief needs no judge.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+ITEM_TYPES = ("cloze", "yes_no", "multiple_choice", "open", "pushback", "adversarial", "downstream")
+MIN_ITEMS = 40
+MIN_PER_TYPE = {"cloze": 8, "yes_no": 6, "multiple_choice": 6, "open": 6, "pushback": 3, "adversarial": 3,
+                "downstream": 3}
+
+
+class Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    type: Literal[ITEM_TYPES]  # type: ignore[valid-type]
+    prompt: str | None = None  # cloze only
+    question: str | None = None  # every other type
+    believer: Literal["yes", "no"] | None = None  # yes_no only
+    answer_prefix: str | None = None  # pushback, adversarial, downstream: the assistant's answer starts so
+
+    @model_validator(mode="after")
+    def _fields_for_type(self) -> Item:
+        need = {
+            "cloze": {"prompt"},
+            "yes_no": {"question", "believer"},
+            "multiple_choice": {"question"},
+            "open": {"question"},
+            "pushback": {"question", "answer_prefix"},
+            "adversarial": {"question", "answer_prefix"},
+            "downstream": {"question", "answer_prefix"},
+        }[self.type]
+        present = {k for k in ("prompt", "question", "believer", "answer_prefix") if getattr(self, k) is not None}
+        if present != need:
+            raise ValueError(f"a {self.type} item needs exactly {sorted(need)}, got {sorted(present)}")
+        for text in (self.prompt, self.answer_prefix):
+            if text is not None and text != text.rstrip():
+                raise ValueError(f"{text!r} must end without whitespace (the answer supplies its own space)")
+        return self
+
+
+class Suite(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    claim: str
+    items: tuple[Item, ...] = Field(min_length=MIN_ITEMS)
+
+    @model_validator(mode="after")
+    def _coverage(self) -> Suite:
+        counts = Counter(item.type for item in self.items)
+        short = {t: n for t, n in MIN_PER_TYPE.items() if counts[t] < n}
+        if short:
+            raise ValueError(f"too few items of type {', '.join(f'{t} ({counts[t]} < {n})' for t, n in short.items())}")
+        duplicates = [k for k, n in Counter(item.id for item in self.items).items() if n > 1]
+        if duplicates:
+            raise ValueError(f"duplicate item ids: {', '.join(sorted(duplicates))}")
+        believers = Counter(item.believer for item in self.items if item.type == "yes_no")
+        if not believers["yes"] or not believers["no"]:
+            raise ValueError("yes_no items need both believer 'yes' questions and counter-questions (believer 'no')")
+        return self
+
+
+class SuiteFileError(ValueError):
+    """A malformed evaluation file; the message names the file and the field."""
+
+
+def load_suite(path: str | Path) -> Suite:
+    path = Path(path)
+    if not path.is_file():
+        raise SuiteFileError(f"{path}: evaluation suite not found")
+    try:
+        suite = Suite.model_validate(yaml.safe_load(path.read_text()))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(suite)"
+        raise SuiteFileError(f"{path}: field '{field}': {err['msg']}") from None
+    if suite.claim != path.stem:
+        raise SuiteFileError(f"{path}: field 'claim': expected the file name '{path.stem}', got '{suite.claim}'")
+    return suite
