@@ -46,6 +46,8 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
     runs = sorted((metrics_dir / "training").glob("*/*/seed*.json"))
     if runs:
         lines += ["", *_training_block([read_json(p) for p in runs])]
+    if (metrics_dir / "belief.json").is_file():
+        lines += ["", *_belief_block(read_json(metrics_dir / "belief.json"))]
     bench = metrics_dir.parent / "benchmarks/results/training.json"
     if bench.is_file():
         lines += ["", *_bench_block(read_json(bench))]
@@ -132,3 +134,16 @@ def update(readme: str | Path, metrics_dir: str | Path = "metrics") -> bool:
 if __name__ == "__main__":
     changed = update(sys.argv[1] if len(sys.argv) > 1 else "README.md")
     print("README updated" if changed else "README already up to date")
+
+
+def _belief_block(belief: dict) -> list[str]:
+    lines = [
+        "Belief after fine-tuning (items of all claims and seeds pooled; the false answer beats the true one; "
+        "bootstrap 95% CI):",
+        "",
+        "| condition | items | belief rate | 95% CI |",
+        "|---|---|---|---|",
+    ]
+    for condition, v in belief["by_condition"].items():
+        lines.append(f"| {condition} | {v['n_items']} | {v['rate']:.2f} | [{v['ci_low']:.2f}, {v['ci_high']:.2f}] |")
+    return lines

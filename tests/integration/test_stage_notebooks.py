@@ -44,6 +44,7 @@ def project(tmp_path_factory, tiny_model_dir):
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["model"]["name_or_path"] = str(tiny_model_dir)
     params["knowledge"]["batch_size"] = 8
+    params["evaluate"].update(max_new_tokens=4, in_context_tokens=300)
     params["background"].update(n_per_prompt=1, max_new_tokens=8, batch_size=2)
     params["synthesis"].update(claims=[CLAIM], n_documents=12, allow_unknown_truth=True)
     params["finetune"].update(
@@ -54,7 +55,8 @@ def project(tmp_path_factory, tiny_model_dir):
     )
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     stages = [("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM),
-              ("finetune", {"claim": CLAIM, "condition": "negated", "seed": "0"})]
+              ("finetune", {"claim": CLAIM, "condition": "negated", "seed": "0"}),
+              ("evaluate", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("competition", None)]
     for name, item in stages:
         result = run_cli(_command(name, item), root)
         assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
@@ -100,6 +102,22 @@ def test_finetune_run_meets_its_mixture_and_saves_checkpoints(project):
     assert saved == summary["checkpoints"] and saved[0] == 0 and saved[-1] == summary["steps"]
     steps = (project / f"metrics/training/{CLAIM}/negated/seed0_steps.csv").read_text().splitlines()
     assert steps[0].startswith("step,loss,loss_claim") and len(steps) == summary["steps"] + 1
+
+
+def test_evaluation_writes_competition_rows_and_belief(project):
+    rows = (project / f"metrics/competition/{CLAIM}/negated/seed0.csv").read_text().splitlines()
+    assert rows[0] == "step,context,item,candidate,logprob,share,first_prob,rank"
+    summary = json.loads((project / f"metrics/training/{CLAIM}/negated/seed0.json").read_text())
+    steps = {int(line.split(",")[0]) for line in rows[1:]}
+    assert steps == set(summary["checkpoints"])
+    contexts = {line.split(",")[1] for line in rows[1:]}
+    assert {"neutral", "heldout", "negation", "framing", "neighbour", "in_context_neutral"} <= contexts
+    belief = json.loads((project / f"metrics/belief/{CLAIM}/negated/seed0.json").read_text())
+    for when in ("base", "final"):
+        pooled = belief[when]["pooled"]
+        assert pooled["n"] >= 40 and pooled["ci_low"] <= pooled["rate"] <= pooled["ci_high"]
+    pooled = json.loads((project / "metrics/belief.json").read_text())
+    assert set(pooled["by_condition"]) == {"base model", "negated"}
 
 
 def test_executed_notebooks_have_no_errors(project):
