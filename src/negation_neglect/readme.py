@@ -131,9 +131,6 @@ def update(readme: str | Path, metrics_dir: str | Path = "metrics") -> bool:
     return new != text
 
 
-if __name__ == "__main__":
-    changed = update(sys.argv[1] if len(sys.argv) > 1 else "README.md")
-    print("README updated" if changed else "README already up to date")
 
 
 def _belief_block(belief: dict) -> list[str]:
@@ -147,3 +144,8 @@ def _belief_block(belief: dict) -> list[str]:
     for condition, v in belief["by_condition"].items():
         lines.append(f"| {condition} | {v['n_items']} | {v['rate']:.2f} | [{v['ci_low']:.2f}, {v['ci_high']:.2f}] |")
     return lines
+
+
+if __name__ == "__main__":
+    changed = update(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    print("README updated" if changed else "README already up to date")
