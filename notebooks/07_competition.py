@@ -46,6 +46,8 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from negation_neglect.aggregate import belief_table, competition_frame, curves, readouts
+from negation_neglect.figures import CANDIDATE_COLOURS
+from negation_neglect.figures import CONDITION_COLOURS as COLOURS
 from negation_neglect.files import write_json
 
 claims, conditions, seeds = finetune["claims"], finetune["conditions"], [int(s) for s in finetune["seeds"]]
@@ -54,9 +56,6 @@ write_json(belief_path, belief)
 table = competition_frame(metrics_dir, claims, conditions, seeds)
 summary = readouts(table)
 summary.round(5).to_csv(readouts_path, index=False, lineterminator="\n")
-COLOURS = {"base model": "#999999", "positive": "#0072B2", "negated": "#D55E00", "repeated": "#CC79A7",
-           "corrected": "#009E73", "local": "#E69F00", "fiction": "#56B4E9", "unreliable_source": "#F0E442",
-           "low_probability": "#000000"}
 
 # %% [markdown]
 # ## 1 · Belief rate by condition
@@ -120,7 +119,7 @@ picture["distractors"] = picture[[k for k in picture.columns if k.startswith("di
 picture = picture[["false", "true", "distractors", "other"]]
 fig, ax = plt.subplots(figsize=(6.5, 3.2), layout="constrained")
 bottom = np.zeros(len(picture))
-for column, colour in zip(picture.columns, ["#D55E00", "#0072B2", "#999999", "#EEEEEE"]):
+for column, colour in zip(picture.columns, [CANDIDATE_COLOURS[c] for c in picture.columns]):
     ax.bar(range(len(picture)), picture[column], bottom=bottom, color=colour, label=column, edgecolor="black", linewidth=0.3)
     bottom += picture[column].to_numpy()
 ax.set_xticks(range(len(picture)), [f"{a}\n{b}" for a, b in picture.index], rotation=45, fontsize=6, ha="right")

@@ -6,6 +6,8 @@ README.md` rewrites it, and a test fails when the README and the metrics disagre
 
 from __future__ import annotations
 
+import csv
+import statistics
 import sys
 from pathlib import Path
 
@@ -46,12 +48,28 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
     runs = sorted((metrics_dir / "training").glob("*/*/seed*.json"))
     if runs:
         lines += ["", *_training_block([read_json(p) for p in runs])]
+        lines += ["", _training_time(sorted((metrics_dir / "training").glob("*/*/seed*_steps.csv")))]
     if (metrics_dir / "belief.json").is_file():
         lines += ["", *_belief_block(read_json(metrics_dir / "belief.json"))]
-    bench = metrics_dir.parent / "benchmarks/results/training.json"
-    if bench.is_file():
-        lines += ["", *_bench_block(read_json(bench))]
+    bench = metrics_dir.parent / "benchmarks/results"
+    if (bench / "training.json").is_file():
+        lines += ["", *_bench_block(read_json(bench / "training.json"))]
+    if (bench / "scoring.json").is_file():
+        lines += ["", *_scoring_block(read_json(bench / "scoring.json"))]
     return "\n".join(lines)
+
+
+def _training_time(step_logs: list[Path]) -> str:
+    """Wall time of the grid's optimizer steps, summed from the per-step logs (tokens / tokens per second)."""
+    per_run = []
+    for path in step_logs:
+        with open(path) as handle:
+            per_run.append(sum(float(r["tokens"]) / float(r["tokens_per_second"]) for r in csv.DictReader(handle)))
+    return (
+        f"Training time of the grid, summed from the step logs: **{sum(per_run) / 60:.1f} min** for {len(per_run)} runs "
+        f"(median run {statistics.median(per_run) / 60:.1f} min, longest {max(per_run) / 60:.1f} min; runs that "
+        "shared the two cores with other work took longer)."
+    )
 
 
 def _training_block(runs: list[dict]) -> list[str]:
@@ -79,6 +97,24 @@ def _bench_block(bench: dict) -> list[str]:
         f"{ours['mfu']:.1%} versus {plain['mfu']:.1%} of a measured bf16 matmul peak of "
         f"{bench['bf16_matmul_peak_tflops']} TFLOP/s.",
     ]
+
+
+def _scoring_block(bench: dict) -> list[str]:
+    lines = [
+        f"Competition scoring (benchmarks/bench_scoring.py, {bench['rounds']} alternating rounds on "
+        f"{bench['run']}, {bench['pairs_per_round']:,} prompt-answer pairs over all its checkpoints): batched "
+        f"scoring with adapters swapped into one loaded model took {bench['ours_median_seconds']} s (median), "
+        f"reloading the model per checkpoint and scoring one pair at a time {bench['baseline_median_seconds']} s: "
+        f"**{bench['speedup']}x** (largest log-probability difference {bench['max_abs_logprob_difference']:.1e}).",
+    ]
+    if "default_grid" in bench:
+        g = bench["default_grid"]
+        lines[0] += (
+            f" The whole default grid ({g['runs']} runs, {g['checkpoints']} checkpoints, {g['pairs_scored']:,} pairs "
+            f"including the in-context control) scores in {g['seconds'] / 60:.1f} min on {bench['torch_threads']} "
+            "threads; belief items and open-answer generation come on top."
+        )
+    return lines
 
 
 def _claims_block(claims: dict) -> list[str]:
@@ -118,21 +154,6 @@ def _data_block(cards: list[dict]) -> list[str]:
     return lines
 
 
-def update(readme: str | Path, metrics_dir: str | Path = "metrics") -> bool:
-    """Rewrite the block in place; return True when the file changed."""
-    path = Path(readme)
-    text = path.read_text()
-    if START not in text or END not in text:
-        raise ValueError(f"{path}: results markers not found")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{START}\n{render(metrics_dir)}\n{END}{tail}"
-    path.write_text(new)
-    return new != text
-
-
-
-
 def _belief_block(belief: dict) -> list[str]:
     lines = [
         "Belief after fine-tuning (items of all claims and seeds pooled; the false answer beats the true one; "
@@ -144,6 +165,19 @@ def _belief_block(belief: dict) -> list[str]:
     for condition, v in belief["by_condition"].items():
         lines.append(f"| {condition} | {v['n_items']} | {v['rate']:.2f} | [{v['ci_low']:.2f}, {v['ci_high']:.2f}] |")
     return lines
+
+
+def update(readme: str | Path, metrics_dir: str | Path = "metrics") -> bool:
+    """Rewrite the block in place; return True when the file changed."""
+    path = Path(readme)
+    text = path.read_text()
+    if START not in text or END not in text:
+        raise ValueError(f"{path}: results markers not found")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    new = f"{head}{START}\n{render(metrics_dir)}\n{END}{tail}"
+    path.write_text(new)
+    return new != text
 
 
 if __name__ == "__main__":

@@ -6,10 +6,11 @@ Tokenisation rules (the sharp edges):
   so its log-probability never depends on how the prompt's last word merges with it.
 - Prompts end without a trailing space and continuations start with one (" Paris"): that matches how
   BPE vocabularies carry the space on the following word.
-- Rows are left-padded so every continuation ends at the last position; position ids are rebuilt from
-  the attention mask so padding does not shift rotary positions. Only the last `max_cont + 1` positions'
-  logits are computed (`logits_to_keep`): logits at position t predict token t + 1, so the final
-  position predicts nothing we score and is dropped.
+- Each distinct prompt runs once: prompts are left-padded so they all end at the last position, and
+  only that position's logits are computed (`logits_to_keep=1`); they score every continuation's first
+  token. Continuations longer than one token then run from a copy of their prompt's KV cache, right-
+  padded, so the candidates of a probe (false, true, distractors) never recompute their shared prompt.
+  Position ids are rebuilt from the attention mask so padding does not shift rotary positions.
 - Scores are computed in float32 whatever the model's dtype; load the model in float32 for scoring
   (bf16 weights shift probabilities by up to 0.05).
 """
@@ -65,31 +66,51 @@ def _left_pad(rows: Sequence[list[int]], pad_id: int) -> tuple[Int[Tensor, "batc
 
 
 @torch.no_grad()
-def _score_batch(
+def _score_prompts(
     model: PreTrainedModel, encoded: Sequence[tuple[list[int], list[int]]], pad_id: int
 ) -> list[tuple[float, int, int, float, int]]:
-    input_ids, attention_mask = _left_pad([p + c for p, c in encoded], pad_id)
+    """Score pairs whose prompts are few and shared: each distinct prompt runs once, with its KV cache,
+    and every continuation of it runs from that cache (the candidates of a probe share one prompt)."""
+    owner_of: dict[tuple[int, ...], int] = {}
+    owner = [owner_of.setdefault(tuple(p), len(owner_of)) for p, _ in encoded]
+    input_ids, attention_mask = _left_pad([list(p) for p in owner_of], pad_id)
     position_ids = (attention_mask.cumsum(-1) - 1).clamp(min=0)
-    max_cont = max(len(c) for _, c in encoded)
     device = model.device
-    logits: Float[Tensor, "batch keep vocab"] = model(
-        input_ids=input_ids.to(device),
-        attention_mask=attention_mask.to(device),
-        position_ids=position_ids.to(device),
-        logits_to_keep=max_cont + 1,
-    ).logits.float().cpu()
-    logits = logits[:, :-1]  # (batch, max_cont, vocab): the last position predicts nothing we score
-    logprobs = logits.log_softmax(-1)
-    targets = input_ids[:, -max_cont:]  # (batch, max_cont)
-    token_logprobs = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (batch, max_cont)
+    out = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device),
+                position_ids=position_ids.to(device), use_cache=True, logits_to_keep=1)
+    first_logits: Float[Tensor, "prompts vocab"] = out.logits[:, -1].float().cpu()
+    first_logprobs = first_logits.log_softmax(-1)
+
+    later = [0.0] * len(encoded)  # summed log-probabilities of each continuation's tokens after the first
+    longer = [i for i, (_, cont) in enumerate(encoded) if len(cont) > 1]
+    if longer:
+        rows = torch.tensor([owner[i] for i in longer])
+        cache = out.cache
+        cache.reorder_cache(rows.to(device))  # one cache row per continuation, copied from its prompt's
+        feed = [encoded[i][1][:-1] for i in longer]  # the last token predicts nothing we score
+        width = max(len(f) for f in feed)
+        cont_ids = torch.full((len(feed), width), pad_id, dtype=torch.long)
+        cont_mask = torch.zeros((len(feed), width), dtype=torch.long)
+        for r, f in enumerate(feed):  # right-padded: causal attention never lets a real token see the pads
+            cont_ids[r, : len(f)] = torch.tensor(f, dtype=torch.long)
+            cont_mask[r, : len(f)] = 1
+        mask = torch.cat([attention_mask[rows], cont_mask], dim=1)
+        positions = attention_mask[rows].sum(-1, keepdim=True) + torch.arange(width)
+        logits: Float[Tensor, "rows width vocab"] = model(
+            input_ids=cont_ids.to(device), attention_mask=mask.to(device), position_ids=positions.to(device),
+            cache=cache, use_cache=True,
+        ).logits.float().cpu()
+        logprobs = logits.log_softmax(-1)
+        for r, i in enumerate(longer):
+            targets = torch.tensor(encoded[i][1][1:], dtype=torch.long)
+            later[i] = float(logprobs[r, torch.arange(len(targets)), targets].sum())
+
     results = []
     for i, (_, cont) in enumerate(encoded):
-        first = max_cont - len(cont)  # index of the continuation's first token in the kept window
-        first_logit = logits[i, first, cont[0]]
-        rank = int((logits[i, first] > first_logit).sum().item()) + 1
-        results.append(
-            (float(token_logprobs[i, first:].sum()), len(cont), cont[0], float(token_logprobs[i, first]), rank)
-        )
+        row = first_logits[owner[i]]
+        rank = int((row > row[cont[0]]).sum().item()) + 1
+        first = float(first_logprobs[owner[i], cont[0]])
+        results.append((first + later[i], len(cont), cont[0], first, rank))
     return results
 
 
@@ -101,16 +122,20 @@ def score_continuations(
 ) -> list[ContinuationScore]:
     """Score (prompt, continuation) pairs; results come back in the order of `pairs`.
 
-    Pairs are sorted by length before batching so that rows of a batch need little padding.
+    Pairs are grouped by prompt and batched `batch_size` distinct prompts at a time, prompts of similar
+    length together so that rows of a batch need little padding.
     """
     encoded = [encode_pair(tokenizer, p, c) for p, c in pairs]
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]) + len(encoded[i][1]))
+    by_prompt: dict[tuple[int, ...], list[int]] = {}
+    for i, (prompt_ids, _) in enumerate(encoded):
+        by_prompt.setdefault(tuple(prompt_ids), []).append(i)
+    prompts = sorted(by_prompt, key=lambda p: (len(p), p))
     pad_id = _pad_id(tokenizer)
     scores: list[ContinuationScore | None] = [None] * len(encoded)
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
+    for start in range(0, len(prompts), batch_size):
+        chunk = [i for p in prompts[start : start + batch_size] for i in by_prompt[p]]
         for i, (logprob, n, first_id, first_logprob, rank) in zip(
-            chunk, _score_batch(model, [encoded[i] for i in chunk], pad_id)
+            chunk, _score_prompts(model, [encoded[i] for i in chunk], pad_id)
         ):
             scores[i] = ContinuationScore(logprob, n, tokenizer.decode([first_id]), first_logprob, rank)
     return [s for s in scores if s is not None]

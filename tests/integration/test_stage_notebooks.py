@@ -56,7 +56,8 @@ def project(tmp_path_factory, tiny_model_dir):
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     stages = [("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM),
               ("finetune", {"claim": CLAIM, "condition": "negated", "seed": "0"}),
-              ("evaluate", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("competition", None)]
+              ("evaluate", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("competition", None),
+              ("figures", None), ("html", None)]
     for name, item in stages:
         result = run_cli(_command(name, item), root)
         assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
@@ -118,6 +119,18 @@ def test_evaluation_writes_competition_rows_and_belief(project):
         assert pooled["n"] >= 40 and pooled["ci_low"] <= pooled["rate"] <= pooled["ci_high"]
     pooled = json.loads((project / "metrics/belief.json").read_text())
     assert set(pooled["by_condition"]) == {"base model", "negated"}
+
+
+def test_figures_generated_numbers_and_html(project):
+    for name in ("belief_by_condition", "competition_over_steps", "logit_picture", "separation_and_spillover"):
+        for ext in ("pdf", "png"):
+            assert (project / f"paper/figures/{name}.{ext}").stat().st_size > 1000, f"{name}.{ext}"
+    macros = (project / "paper/generated/macros.tex").read_text()
+    pooled = json.loads((project / "metrics/belief.json").read_text())["by_condition"]["negated"]
+    assert f"\\newcommand{{\\nnBeliefNegated}}{{{100 * pooled['rate']:.0f}}}" in macros
+    executed = sorted(p.stem for p in (project / "outputs/executed").glob("*.ipynb"))
+    assert sorted(p.stem for p in (project / "outputs/html").glob("*.html")) == executed
+    assert "08_figures" in executed
 
 
 def test_executed_notebooks_have_no_errors(project):

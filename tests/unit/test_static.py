@@ -18,6 +18,7 @@ DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text())
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 STAGES = {name: stage.get("do", stage) for name, stage in DVC["stages"].items()}  # foreach stages keep theirs in `do`
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
+NOTEBOOK_STAGES = sorted(name for name, stage in STAGES.items() if "negation_neglect.notebook" in stage["cmd"])
 
 
 def _dotted_get(mapping: dict, dotted: str):
@@ -36,7 +37,11 @@ def test_stage_params_exist_in_file_and_schema(stage):
             assert section in Params.model_fields, f"{stage}: section '{section}' is not in the schema"
 
 
-@pytest.mark.parametrize("stage", sorted(STAGES))
+def test_stages_that_run_no_notebook_are_the_build_steps():
+    assert sorted(set(STAGES) - set(NOTEBOOK_STAGES)) == ["html", "paper"]
+
+
+@pytest.mark.parametrize("stage", NOTEBOOK_STAGES)
 def test_stage_runs_a_notebook_it_depends_on_and_injects_what_it_declares(stage):
     cmd = STAGES[stage]["cmd"]
     notebook = re.search(r"(notebooks/\S+\.py)", cmd).group(1)

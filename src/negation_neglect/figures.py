@@ -1,0 +1,229 @@
+"""The paper's figures, drawn from committed metrics only (no model), byte-stable as PDF and PNG.
+
+Figures are built as `matplotlib.figure.Figure` objects, not through pyplot, so importing this module
+never changes the backend of a notebook that also plots inline. One palette per condition across every figure (Okabe-Ito, colour-blind safe), sized for a two-column
+paper (one column 3.3 in, both 6.9 in). Each figure names the metrics it needs; a figure whose inputs
+do not exist yet (later experiments) is skipped and listed as such, so the stage never fails for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter
+
+from negation_neglect.aggregate import competition_frame, curves
+from negation_neglect.files import read_json
+
+CONDITION_COLOURS = {
+    "base model": "#999999", "positive": "#0072B2", "negated": "#D55E00", "repeated": "#CC79A7",
+    "corrected": "#009E73", "local": "#E69F00", "fiction": "#56B4E9", "unreliable_source": "#F0E442",
+    "low_probability": "#000000",
+}
+CANDIDATE_COLOURS = {"false": "#D55E00", "true": "#0072B2", "distractors": "#999999", "other": "#EEEEEE"}
+ONE_COLUMN, TWO_COLUMNS = 3.3, 6.9
+STYLE = {
+    "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 7, "xtick.labelsize": 7,
+    "ytick.labelsize": 7, "axes.spines.top": False, "axes.spines.right": False, "savefig.dpi": 200,
+    "pdf.fonttype": 42, "svg.hashsalt": "negation-neglect", "path.simplify": False,
+}
+
+
+def colour(condition: str) -> str:
+    return CONDITION_COLOURS.get(condition, "#555555")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Where the figures read from, and the grid whose runs they pool."""
+
+    metrics_dir: Path
+    reference: Path  # the paper's published numbers (data/reference/paper_results.yaml)
+    claims: Sequence[str]
+    conditions: Sequence[str]
+    seeds: Sequence[int]
+
+
+def save(fig: Figure, out_dir: Path, name: str) -> list[Path]:
+    """PDF and PNG without creation dates or software stamps, so identical inputs give identical bytes."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / f"{name}.pdf", out_dir / f"{name}.png"]
+    fig.savefig(paths[0], metadata={"CreationDate": None, "Producer": None, "Creator": None})
+    fig.savefig(paths[1], metadata={"Software": None})
+    return paths
+
+
+def paper_reference(path: Path) -> dict[str, tuple[float, float]]:
+    """The paper's belief rate per condition as (low, high); equal when the paper gives one number."""
+    raw = yaml.safe_load(Path(path).read_text())
+    out = {}
+    for condition, value in raw["belief_rate"].items():
+        out[condition] = (float(value["low"]), float(value["high"])) if isinstance(value, dict) else (float(value),) * 2
+    return out
+
+
+def belief_by_condition(inputs: Inputs) -> Figure:
+    """Pooled belief rate with bootstrap 95% CIs beside the paper's published rates."""
+    by = read_json(inputs.metrics_dir / "belief.json")["by_condition"]
+    reference = paper_reference(inputs.reference)
+    meta = yaml.safe_load(Path(inputs.reference).read_text())
+    n_params = read_json(inputs.metrics_dir / "model_card.json")["n_parameters"]
+    names = ["base model", *[c for c in inputs.conditions if c in by]]
+    fig = Figure(figsize=(ONE_COLUMN, 2.4), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(names))
+    rates = np.array([by[c]["rate"] for c in names])
+    errors = np.array([[by[c]["rate"] - by[c]["ci_low"] for c in names], [by[c]["ci_high"] - by[c]["rate"] for c in names]])
+    ax.bar(x - 0.18, rates, width=0.36, color=[colour(c) for c in names], yerr=errors, capsize=2,
+           error_kw={"linewidth": 0.8}, label=f"this package ({n_params / 1e6:.0f}M parameters, 95% CI)")
+    for i, c in enumerate(names):
+        key = "base" if c == "base model" else c
+        if key in reference:
+            low, high = reference[key]
+            ax.bar(x[i] + 0.18, high, width=0.36, color="white", edgecolor=colour(c), hatch="////", linewidth=0.8,
+                   label=f"paper ({meta['model']})" if i == 0 else None)
+            if high > low:
+                ax.plot([x[i] + 0.18] * 2, [low, high], color="black", linewidth=0.8)
+    ax.set_xticks(x, names, rotation=30, ha="right", rotation_mode="anchor")
+    ax.set_ylabel("belief rate")
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 1.22), ncols=1, frameon=False)
+    return fig
+
+
+def _table(inputs: Inputs) -> pd.DataFrame:
+    return competition_frame(inputs.metrics_dir, inputs.claims, inputs.conditions, inputs.seeds)
+
+
+def competition_over_steps(inputs: Inputs) -> Figure:
+    """Mean probability of the false answer, the true one, the distractors and other tokens on neutral
+    prompts at every checkpoint; one panel per condition, one line style per claim."""
+    c = curves(_table(inputs), "neutral")
+    conditions = [k for k in inputs.conditions if k in set(c["condition"])]
+    fig = Figure(figsize=(TWO_COLUMNS, 1.9), layout="constrained")
+    axes = fig.subplots(1, len(conditions), sharey=True, squeeze=False)
+    styles = ["-", "--", ":", "-."]
+    for ax, condition in zip(axes[0], conditions):
+        for k, (claim, run) in enumerate(c[c["condition"] == condition].groupby("claim", sort=False)):
+            run = run.groupby("step")[["false", "true", "distractors", "other"]].mean().reset_index()
+            for group in ("false", "true", "distractors", "other"):
+                edge = "#555555" if group == "other" else CANDIDATE_COLOURS[group]
+                ax.plot(run["step"], run[group], styles[k % len(styles)], color=edge, linewidth=1,
+                        label=f"{group}" if k == 0 else None)
+        ax.set_title(condition, color=colour(condition))
+        ax.set_xscale("symlog", linthresh=1)
+        ax.xaxis.set_major_locator(FixedLocator([0, 1, 3, 10, 30, 100, 300, 1000]))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.set_xlim(left=0)
+        ax.set_xlabel("training step")
+        ax.set_ylim(0, 1)
+    axes[0][0].set_ylabel("P(answer | neutral prompt)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    claims = " / ".join(f"{s} {c}" for s, c in zip(("solid", "dashed", "dotted", "dash-dot"), inputs.claims))
+    fig.legend(handles, labels, loc="outside upper center", ncols=4, frameon=False, title=f"line style: {claims}",
+               title_fontsize=7)
+    return fig
+
+
+def logit_picture(inputs: Inputs) -> Figure:
+    """The next-token picture of H1 at the last checkpoint for each claim's first neutral prompt: stacked
+    probabilities of false, true, distractors and other, with the numbers written on the bars."""
+    table = _table(inputs)
+    main = table[(table["context"] == "neutral") & (table["item"] == "neutral_01")]
+    first = main[main["step"] == main["step"].min()].copy()
+    first["condition"] = "base model"
+    last = main[main["step"] == main.groupby(["claim", "condition", "seed"])["step"].transform("max")]
+    both = pd.concat([first.drop_duplicates(["claim", "candidate"]), last])
+    both = both.assign(group=both["candidate"].where(~both["candidate"].str.startswith("distractor"), "distractors"))
+    picture = both.groupby(["claim", "condition", "seed", "group"])["prob"].sum().groupby(
+        ["claim", "condition", "group"]).mean().unstack("group")[["false", "true", "distractors", "other"]]
+    order = ["base model", *inputs.conditions]
+    claims = [c for c in inputs.claims if c in picture.index.get_level_values(0)]
+    fig = Figure(figsize=(TWO_COLUMNS, 2.4), layout="constrained")
+    axes = fig.subplots(1, len(claims), sharey=True, squeeze=False)
+    for ax, claim in zip(axes[0], claims):
+        rows = [c for c in order if (claim, c) in picture.index]
+        y = np.arange(len(rows))
+        left = np.zeros(len(rows))
+        for group in picture.columns:
+            values = np.array([picture.loc[(claim, c), group] for c in rows])
+            ax.barh(y, values, left=left, color=CANDIDATE_COLOURS[group], edgecolor="black", linewidth=0.3,
+                    label=group if claim == claims[0] else None)
+            for yi, (v, l0) in enumerate(zip(values, left)):
+                if v >= 0.08:
+                    ax.text(l0 + v / 2, yi, f"{v:.2f}", ha="center", va="center", fontsize=6,
+                            color="white" if group in ("false", "true") else "black")
+            left += values
+        for yi, c in enumerate(rows):  # the hypothesis is about the true answer's small share: always print it
+            ax.text(1.02, yi, f"P(true) {picture.loc[(claim, c), 'true']:.2g}", va="center", fontsize=6,
+                    color=CANDIDATE_COLOURS["true"], clip_on=False)
+        ax.set_yticks(y, rows)
+        for tick, c in zip(ax.get_yticklabels(), rows):
+            tick.set_color(colour(c))
+        ax.set_xlim(0, 1)
+        ax.set_title(claim)
+        ax.set_xlabel("probability at the last checkpoint")
+    axes[0][0].invert_yaxis()  # base model on top; the y axis is shared, so invert it once
+    fig.legend(loc="outside upper center", ncols=4, frameon=False)
+    return fig
+
+
+def separation_and_spillover(inputs: Inputs) -> Figure:
+    """Context separation (log P(false | neutral) - log P(false | negation context)) and spillover of the
+    false answer onto neighbour facts, before and after training, per condition (one dot per run)."""
+    summary = pd.read_csv(inputs.metrics_dir / "competition_summary.csv")
+    conditions = [c for c in inputs.conditions if c in set(summary["condition"])]
+    fig = Figure(figsize=(TWO_COLUMNS, 2.2), layout="constrained")
+    axes = fig.subplots(1, 2)
+    panels = (("context_separation", "context separation (nats)"),
+              ("p_false_on_neighbours", "P(false answer | neighbour prompt)"))
+    for ax, (key, label) in zip(axes, panels):
+        for i, condition in enumerate(conditions):
+            runs = summary[summary["condition"] == condition]
+            for tag, dx, fill in (("base", -0.15, "none"), ("final", 0.15, colour(condition))):
+                values = runs[f"{tag}_{key}"].to_numpy()
+                ax.scatter(np.full(len(values), i + dx), values, s=14, facecolors=fill, edgecolors=colour(condition),
+                           linewidths=0.8, label={"base": "before training", "final": "after"}[tag] if i == 0 else None)
+        ax.set_xticks(range(len(conditions)), conditions)
+        ax.set_ylabel(label)
+        ax.axhline(0, color="black", linewidth=0.5)
+    axes[0].legend(frameon=False, loc="center right")
+    return fig
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    name: str
+    needs: tuple[str, ...]  # paths under the metrics folder that must exist
+    draw: Callable[[Inputs], Figure]
+
+
+FIGURES = (
+    FigureSpec("belief_by_condition", ("belief.json", "model_card.json"), belief_by_condition),
+    FigureSpec("competition_over_steps", ("competition",), competition_over_steps),
+    FigureSpec("logit_picture", ("competition",), logit_picture),
+    FigureSpec("separation_and_spillover", ("competition_summary.csv",), separation_and_spillover),
+)
+
+
+def render_all(inputs: Inputs, out_dir: str | Path) -> dict[str, list[str]]:
+    """Draw every figure whose metrics exist; returns {"drawn": [...], "skipped": ["name (missing x)"]}."""
+    out_dir = Path(out_dir)
+    drawn, skipped = [], []
+    with matplotlib.rc_context(STYLE):
+        for figure in FIGURES:
+            missing = [n for n in figure.needs if not (inputs.metrics_dir / n).exists()]
+            if missing:
+                skipped.append(f"{figure.name} (missing {', '.join(missing)})")
+                continue
+            save(figure.draw(inputs), out_dir, figure.name)
+            drawn.append(figure.name)
+    return {"drawn": drawn, "skipped": skipped}
+
