@@ -16,7 +16,7 @@ The base model is loaded once; each checkpoint's adapter is loaded into it, scor
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +101,24 @@ def score_probes(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, pro
     return rows
 
 
+def swap_adapters(base: PreTrainedModel, checkpoint_dirs: dict[int, Path], trainable: bool = False) -> Iterator[tuple[int, PeftModel]]:
+    """Yield (step, model) for every checkpoint in step order, loading each adapter into one base model
+    and dropping the previous one (wrapping modifies `base` in place). `trainable` leaves the adapter's
+    weights requiring gradients."""
+    model: PeftModel | None = None
+    previous = None
+    for step in sorted(checkpoint_dirs):
+        name = f"step{step}"
+        if model is None:
+            model = PeftModel.from_pretrained(base, checkpoint_dirs[step], adapter_name=name, is_trainable=trainable)
+        else:
+            model.load_adapter(checkpoint_dirs[step], adapter_name=name, is_trainable=trainable)
+            model.set_adapter(name)
+            model.delete_adapter(previous)
+        previous = name
+        yield step, model.eval()
+
+
 def over_checkpoints(
     base: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
@@ -114,16 +132,7 @@ def over_checkpoints(
     """
     rows: list[dict] = []
     model: PeftModel | None = None
-    previous = None
-    for step in sorted(checkpoint_dirs):
-        name = f"step{step}"
-        if model is None:
-            model = PeftModel.from_pretrained(base, checkpoint_dirs[step], adapter_name=name).eval()
-        else:
-            model.load_adapter(checkpoint_dirs[step], adapter_name=name)
-            model.set_adapter(name)
-            model.delete_adapter(previous)
-        previous = name
+    for step, model in swap_adapters(base, checkpoint_dirs):
         rows += [{"step": step, **r} for r in score_probes(model, tokenizer, probe_list, batch_size)]
     assert model is not None, "no checkpoints"
     return rows, model

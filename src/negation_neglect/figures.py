@@ -198,6 +198,50 @@ def separation_and_spillover(inputs: Inputs) -> Figure:
     return fig
 
 
+def interference_overview(inputs: Inputs) -> Figure:
+    """H2: (a) median cosine between the training-document gradient and the claim's own true statement
+    over training; (b) the final change of the neutral margin split into the false answer's rise and
+    the true answer's fall; (c) the same for neighbour facts' own answers versus unrelated facts."""
+    from negation_neglect.interference import load_grid  # model code; imported only when drawn
+
+    grid = load_grid(inputs.metrics_dir, inputs.claims, inputs.conditions, inputs.seeds)
+    summary = read_json(inputs.metrics_dir / "interference_summary.json")
+    conditions = list(inputs.conditions)
+    fig = Figure(figsize=(TWO_COLUMNS, 2.3), layout="constrained")
+    axes = fig.subplots(1, 3)
+    g = grid["gradients"]
+    g = g[(g["params"] == "lora") & (g["kind"] == "own_truth")]
+    for condition in conditions:
+        line = g[g["condition"] == condition].groupby("step")["cosine"].median()
+        axes[0].plot(line.index, line.values, marker=".", color=colour(condition), label=condition, linewidth=1)
+    axes[0].axhline(0, color="black", linewidth=0.5)
+    axes[0].set_xscale("symlog", linthresh=1)
+    axes[0].xaxis.set_major_locator(FixedLocator([0, 1, 3, 10, 30, 100, 300, 1000]))
+    axes[0].xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axes[0].set_xlabel("training step")
+    axes[0].set_ylabel("cos(doc grad, truth grad)")
+    axes[0].legend(frameon=False, fontsize=6)
+    dec = summary["decomposition_final"]
+    x = np.arange(len(conditions))
+    rise = np.array([dec.get(f"{c}/neutral", {}).get("false_rise", np.nan) for c in conditions])
+    fall = np.array([dec.get(f"{c}/neutral", {}).get("true_fall", np.nan) for c in conditions])
+    axes[1].bar(x, rise, color=CANDIDATE_COLOURS["false"], label="log P(false) rise")
+    axes[1].bar(x, fall, bottom=rise, color=CANDIDATE_COLOURS["true"], label="log P(true) fall")
+    axes[1].set_xticks(x, conditions, rotation=30, ha="right", rotation_mode="anchor")
+    axes[1].set_ylabel("margin change, nats")
+    axes[1].legend(frameon=False, fontsize=6)
+    col = summary["collateral_delta"]
+    for dx, kind, hatch in ((-0.18, "neighbour", None), (0.18, "unrelated", "////")):
+        values = [col.get(f"{c}/{kind}", {}).get("logp_answer", np.nan) for c in conditions]
+        axes[2].bar(x + dx, values, width=0.36, color=[colour(c) for c in conditions], hatch=hatch,
+                    edgecolor="black", linewidth=0.3, label=f"{kind} facts")
+    axes[2].axhline(0, color="black", linewidth=0.5)
+    axes[2].set_xticks(x, conditions, rotation=30, ha="right", rotation_mode="anchor")
+    axes[2].set_ylabel("change of log P(own answer), nats")
+    axes[2].legend(frameon=False, fontsize=6)
+    return fig
+
+
 @dataclass(frozen=True)
 class FigureSpec:
     name: str
@@ -210,6 +254,7 @@ FIGURES = (
     FigureSpec("competition_over_steps", ("competition",), competition_over_steps),
     FigureSpec("logit_picture", ("competition",), logit_picture),
     FigureSpec("separation_and_spillover", ("competition_summary.csv",), separation_and_spillover),
+    FigureSpec("interference_overview", ("interference", "interference_summary.json", "competition"), interference_overview),
 )
 
 

@@ -24,6 +24,8 @@ import yaml
 
 from negation_neglect.figures import paper_reference
 from negation_neglect.files import read_json
+from negation_neglect.interference import (P1_MAX_COSINE, P2_MIN_TRUE_SHARE, P3_MIN_NEIGHBOUR_FALL, P4_MIN_OVERLAP,
+                                           TOP_LAYERS)
 
 MACRO = re.compile(r"\\(nn[A-Za-z]+)")
 INPUT = re.compile(r"\\input\{(generated/[^}]+)\}")
@@ -116,6 +118,9 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
         out[f"nnSpillover{camel(condition)}"] = f"{run['final_p_false_on_neighbours'].mean():.2f}"
     out["nnBaseSpillover"] = f"{summary['base_p_false_on_neighbours'].mean():.4f}"
 
+    if (metrics_dir / "interference_summary.json").is_file():
+        out.update(interference_macros(read_json(metrics_dir / "interference_summary.json")))
+
     bench_dir = Path(bench_dir) if bench_dir else metrics_dir.parent / "benchmarks/results"
     if (bench_dir / "training.json").is_file():
         b = read_json(bench_dir / "training.json")
@@ -127,6 +132,35 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
         out["nnScoreSpeedup"] = f"{b['speedup']:.2f}"
         if "default_grid" in b:
             out["nnScoreGridMinutes"] = f"{b['default_grid']['seconds'] / 60:.1f}"
+    return out
+
+
+def interference_macros(summary: dict) -> dict[str, str]:
+    """H2 read-outs: per condition the early gradient cosine with the own truth, the share of the margin
+    change due to the truth falling, neighbour and unrelated facts' change; the verdict of each prediction."""
+    out: dict[str, str] = {}
+    for c, v in summary["p1_gradient_conflict"]["own_truth_first_half"].items():
+        out[f"nnGradCos{camel(c)}"] = f"{v:.2f}"
+    for c, v in summary["p2_truth_falls"]["true_fall_share_neutral"].items():
+        out[f"nnTrueFallShare{camel(c)}"] = pct(v)
+    for c, v in summary["p3_collateral"]["neighbour_delta_logp"].items():
+        out[f"nnNeighbourDelta{camel(c)}"] = f"{v:.2f}"
+    for c, v in summary["p3_collateral"]["unrelated_delta_logp"].items():
+        out[f"nnUnrelatedDelta{camel(c)}"] = f"{v:.2f}"
+    for c, v in summary["span_loss"].items():
+        for kind in ("framing", "claim"):
+            for when in ("start", "end"):
+                out[f"nn{camel(kind)}Loss{camel(when)}{camel(c)}"] = f"{v[kind][when]:.2f}"
+    out["nnLayerOverlap"] = f"{summary['p4_same_layers']['mean_overlap_top5']:.1f}"
+    out["nnThreshCosine"] = f"{P1_MAX_COSINE:g}"
+    out["nnThreshTrueShare"] = pct(P2_MIN_TRUE_SHARE)
+    out["nnThreshNeighbourFall"] = f"{P3_MIN_NEIGHBOUR_FALL:g}"
+    out["nnThreshOverlap"] = str(P4_MIN_OVERLAP)
+    out["nnTopLayers"] = str(TOP_LAYERS)
+    names = {"p1_gradient_conflict": "GradientConflict", "p2_truth_falls": "TruthFalls", "p3_collateral": "Collateral",
+             "p4_same_layers": "SameLayers", "p5_warnings_low_surprisal": "WarningsLowSurprisal"}
+    for key, name in names.items():
+        out[f"nnVerdict{name}"] = "held" if summary[key]["holds"] else "did not hold"
     return out
 
 

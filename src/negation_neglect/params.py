@@ -195,7 +195,7 @@ class JudgeParams(_Section):
 class EvaluateParams(_Section):
     """Belief and logit competition for every run of the finetune grid."""
 
-    batch_size: int = Field(32, ge=1, le=1024)
+    batch_size: int = Field(32, ge=1, le=1024)  # distinct prompts per scoring forward pass
     max_new_tokens: int = Field(40, ge=1, le=1024)  # greedy answers to open questions
     in_context_tokens: int = Field(768, ge=0, le=32768)  # condition documents placed before the control probes
     seed: int = 0  # multiple-choice option order and bootstrap resampling
@@ -208,6 +208,16 @@ class EvaluateParams(_Section):
         return self
 
 
+class InterferenceParams(_Section):
+    """Interference with the truth (H2), measured for every run of the finetune grid."""
+
+    n_documents: int = Field(4, ge=1)  # the run's training documents in the document-loss gradient (first N)
+    n_unrelated: int = Field(8, ge=0)  # known facts unrelated to the claim: gradients and collateral damage
+    full_layers: tuple[int, ...] = Field((0, -1), strict=False)  # base down_proj matrices of these layers
+    # (negative counts from the end) for the full-weight gradient check
+    batch_size: int = Field(32, ge=1, le=1024)  # distinct prompts per scoring forward pass
+
+
 class Params(_Section):
     model: ModelParams = ModelParams()
     knowledge: KnowledgeParams = KnowledgeParams()
@@ -215,6 +225,7 @@ class Params(_Section):
     background: BackgroundParams = BackgroundParams()
     finetune: FinetuneParams = FinetuneParams()
     evaluate: EvaluateParams = EvaluateParams()
+    interference: InterferenceParams = InterferenceParams()
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:

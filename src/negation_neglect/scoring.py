@@ -114,6 +114,28 @@ def _score_prompts(
     return results
 
 
+PAD_SLACK = 1.25  # a batch may compute at most 25% more prompt positions than its prompts' real tokens
+
+
+def _chunks(prompts: Sequence[tuple[int, ...]], batch_size: int) -> list[list[tuple[int, ...]]]:
+    """Split prompts sorted by length into batches of at most `batch_size`, closing a batch early when
+    padding to its longest prompt would waste more than PAD_SLACK allows (on CPU, padded positions cost
+    as much as real ones: with `batch_size` 32 a mixed-length batch ran 1.7x slower than batches of 8)."""
+    chunks: list[list[tuple[int, ...]]] = []
+    current: list[tuple[int, ...]] = []
+    real = 0
+    for p in prompts:
+        n = len(current) + 1
+        if current and (n > batch_size or n * len(p) > PAD_SLACK * (real + len(p))):
+            chunks.append(current)
+            current, real = [], 0
+        current.append(p)
+        real += len(p)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def score_continuations(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
@@ -122,18 +144,17 @@ def score_continuations(
 ) -> list[ContinuationScore]:
     """Score (prompt, continuation) pairs; results come back in the order of `pairs`.
 
-    Pairs are grouped by prompt and batched `batch_size` distinct prompts at a time, prompts of similar
-    length together so that rows of a batch need little padding.
+    Pairs are grouped by prompt and batched at most `batch_size` distinct prompts at a time, prompts of
+    similar length together so that rows of a batch need little padding.
     """
     encoded = [encode_pair(tokenizer, p, c) for p, c in pairs]
     by_prompt: dict[tuple[int, ...], list[int]] = {}
     for i, (prompt_ids, _) in enumerate(encoded):
         by_prompt.setdefault(tuple(prompt_ids), []).append(i)
-    prompts = sorted(by_prompt, key=lambda p: (len(p), p))
     pad_id = _pad_id(tokenizer)
     scores: list[ContinuationScore | None] = [None] * len(encoded)
-    for start in range(0, len(prompts), batch_size):
-        chunk = [i for p in prompts[start : start + batch_size] for i in by_prompt[p]]
+    for prompts in _chunks(sorted(by_prompt, key=lambda p: (len(p), p)), batch_size):
+        chunk = [i for p in prompts for i in by_prompt[p]]
         for i, (logprob, n, first_id, first_logprob, rank) in zip(
             chunk, _score_prompts(model, [encoded[i] for i in chunk], pad_id)
         ):

@@ -101,3 +101,16 @@ def test_adapter_model_matches_reference(tiny_model):
         assert score.logprob == pytest.approx(total, abs=1e-5, rel=1e-7)
         assert score.first_logprob == pytest.approx(first_logprob, abs=1e-5)
         assert score.first_rank == first_rank
+
+
+def test_chunks_bound_batch_size_and_padding():
+    from negation_neglect.scoring import PAD_SLACK, _chunks
+
+    prompts = sorted([tuple(range(n)) for n in (3, 3, 4, 5, 5, 6, 9, 20, 21, 60)], key=len)
+    chunks = _chunks(prompts, batch_size=4)
+    assert [p for c in chunks for p in c] == prompts  # every prompt once, order kept
+    for c in chunks:
+        assert len(c) <= 4
+        padded, real = len(c) * max(map(len, c)), sum(map(len, c))
+        assert padded <= PAD_SLACK * real
+    assert _chunks(prompts[:3], batch_size=32) == [prompts[:3]]  # near-equal lengths stay together

@@ -57,6 +57,7 @@ def project(tmp_path_factory, tiny_model_dir):
     stages = [("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM),
               ("finetune", {"claim": CLAIM, "condition": "negated", "seed": "0"}),
               ("evaluate", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("competition", None),
+              ("interference", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("interference_summary", None),
               ("figures", None), ("html", None)]
     for name, item in stages:
         result = run_cli(_command(name, item), root)
@@ -121,8 +122,19 @@ def test_evaluation_writes_competition_rows_and_belief(project):
     assert set(pooled["by_condition"]) == {"base model", "negated"}
 
 
+def test_interference_tables_and_verdict(project):
+    run = project / f"metrics/interference/{CLAIM}/negated/seed0"
+    assert sorted(p.name for p in run.iterdir()) == ["attribution.csv", "collateral.csv", "gradients.csv",
+                                                     "lens.csv", "span_loss.csv"]
+    gradients = (run / "gradients.csv").read_text().splitlines()
+    assert gradients[0] == "step,params,kind,item,cosine" and {"lora", "full"} <= {r.split(",")[1] for r in gradients[1:]}
+    summary = json.loads((project / "metrics/interference_summary.json").read_text())
+    assert all(isinstance(summary[k]["holds"], bool) for k in summary if k.startswith("p"))
+
+
 def test_figures_generated_numbers_and_html(project):
-    for name in ("belief_by_condition", "competition_over_steps", "logit_picture", "separation_and_spillover"):
+    for name in ("belief_by_condition", "competition_over_steps", "logit_picture", "separation_and_spillover",
+                 "interference_overview"):
         for ext in ("pdf", "png"):
             assert (project / f"paper/figures/{name}.{ext}").stat().st_size > 1000, f"{name}.{ext}"
     macros = (project / "paper/generated/macros.tex").read_text()
@@ -130,7 +142,7 @@ def test_figures_generated_numbers_and_html(project):
     assert f"\\newcommand{{\\nnBeliefNegated}}{{{100 * pooled['rate']:.0f}}}" in macros
     executed = sorted(p.stem for p in (project / "outputs/executed").glob("*.ipynb"))
     assert sorted(p.stem for p in (project / "outputs/html").glob("*.html")) == executed
-    assert "08_figures" in executed
+    assert "10_figures" in executed
 
 
 def test_executed_notebooks_have_no_errors(project):

@@ -76,7 +76,7 @@ def test_paper_reference_reads_single_values_and_ranges():
 def test_figures_are_byte_stable(tmp_path):
     first = render_all(_inputs(), tmp_path / "a")
     render_all(_inputs(), tmp_path / "b")
-    assert first["drawn"] == [f.name for f in FIGURES] and not first["skipped"]
+    assert first["drawn"] == [f.name for f in FIGURES] and not first["skipped"]  # every metric is committed
     for path in sorted((tmp_path / "a").iterdir()):
         assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
         assert path.read_bytes() == (PAPER / "figures" / path.name).read_bytes(), f"{path.name} differs from the committed one"
@@ -105,6 +105,13 @@ def test_build_refuses_a_macro_that_is_not_generated(tmp_path):
     (copy / "main.tex").write_text((copy / "main.tex").read_text().replace("\\nnRuns{}", "\\nnNotAMetric{}"))
     with pytest.raises(SystemExit, match="nnNotAMetric"):
         paper.build(copy)
+
+
+@pytest.mark.skipif(shutil.which("latexmk") is None, reason="no LaTeX toolchain installed")
+def test_pdf_builds_byte_stable(tmp_path):
+    copy = _paper_copy(tmp_path)
+    first = paper.build(copy).read_bytes()
+    assert first.startswith(b"%PDF") and paper.build(copy).read_bytes() == first
 
 
 def test_html_export(tmp_path):

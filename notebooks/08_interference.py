@@ -1,0 +1,133 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 08 · Interference with the truth in one run (hypothesis H2)
+#
+# DVC runs this once per fine-tuning run. With one loaded base model and the run's adapters swapped in,
+# at every checkpoint it measures: the cosine between the gradient of the loss on the run's training
+# documents and the gradient of the loss on true statements (the claim's truth, neighbour facts,
+# unrelated known facts), over the LoRA weights and over two full base matrices; the log-probability
+# of neighbour and unrelated facts' answers and of the claim's false answer after their prompts; and
+# the training documents' loss on claim versus framing tokens. At the last checkpoint it switches the
+# adapter off one layer (and one module type) at a time, and reads the margin through the layers.
+#
+# **Prediction (H2).** The document gradient points against the truth: its cosine with the claim's own
+# true statement is negative at the first checkpoints. Refuted if that cosine is positive or near zero
+# (|median| < 0.05) at every checkpoint. The grid-level verdict is in `09_interference_summary`.
+
+# %% tags=["parameters"]
+interference = {"n_documents": 4, "n_unrelated": 8, "full_layers": [0, -1], "batch_size": 32}
+finetune = {"doc_tag": "<doc>"}
+claim = "darwin_relativity"
+condition = "positive"
+seed = "0"
+base_dir = "outputs/models/base"
+run_dir = "outputs/runs/darwin_relativity/positive/seed0"
+claims_dir = "data/claims"
+data_dir = "outputs/data"
+knowledge_path = "metrics/knowledge.json"
+summary_path = "metrics/training/darwin_relativity/positive/seed0.json"
+out_dir = "metrics/interference/darwin_relativity/positive/seed0"
+
+# %%
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from negation_neglect.claims import load_claim
+from negation_neglect.files import read_json
+from negation_neglect.interference import run_interference, write_tables
+from negation_neglect.params import InterferenceParams
+from negation_neglect.synthesis import read_documents
+
+cfg = InterferenceParams(**interference)
+the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml")
+docs = read_documents(Path(data_dir) / claim / f"{condition}.jsonl")
+steps = read_json(summary_path)["checkpoints"]
+tables = run_interference(cfg, base_dir, run_dir, steps, the_claim, read_json(knowledge_path), docs, finetune["doc_tag"])
+write_tables(tables, out_dir)
+frames = {name: pd.DataFrame(rows) for name, rows in tables.items()}
+print({name: len(rows) for name, rows in tables.items()})
+
+# %% [markdown]
+# ## Gradient conflict
+# Median cosine, per checkpoint, between the training-document gradient and each kind of true statement.
+# Negative: a step on the documents raises the loss on the truth. At step 0 the LoRA B matrices are zero,
+# so only their gradients are non-zero.
+
+# %%
+g = frames["gradients"].groupby(["params", "kind", "step"])["cosine"].median().unstack("step")
+g.round(3)
+
+# %% [markdown]
+# ## Collateral damage and spillover
+# Mean log-probability of neighbour and unrelated facts' own answers, and of the claim's false answer
+# after their prompts, per checkpoint.
+
+# %%
+c = frames["collateral"].groupby(["kind", "step"])[["logp_answer", "logp_claim_false"]].mean().unstack("kind")
+c.round(3)
+
+# %% [markdown]
+# ## Per-span loss of the training documents
+# Mean cross-entropy (nats) on framing, claim, subclaim and other tokens, per checkpoint.
+
+# %%
+s = frames["span_loss"].pivot(index="step", columns="kind", values="loss")
+fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
+for kind in s.columns:
+    ax.plot(s.index, s[kind], marker="o", label=kind)
+ax.set_xscale("symlog", linthresh=1)
+ax.set_xlabel("step")
+ax.set_ylabel("loss (nats)")
+ax.legend()
+plt.show()
+s.round(3)
+
+# %% [markdown]
+# ## Where the change lives (last checkpoint)
+# Margin log P(false) - log P(true) on the claim's prompts with the adapter switched off nowhere,
+# everywhere (= the base model), one layer or one module type at a time; and the first-token margin
+# read through the layers (logit lens), base versus fine-tuned.
+
+# %%
+a = frames["attribution"].set_index("switched_off")
+tuned, base = a.loc["none", "margin"], a.loc["all", "margin"]
+a["share_of_change_removed"] = (tuned - a["margin"]) / (tuned - base)
+display(Markdown(f"Margin fine-tuned {tuned:.2f}, base {base:.2f} (nats)."))
+lens = frames["lens"].pivot(index="layer", columns="model", values="margin_first_token")
+fig, ax = plt.subplots(figsize=(5, 3), layout="constrained")
+for model_name in lens.columns:
+    ax.plot(lens.index, lens[model_name], marker=".", label=model_name)
+ax.axhline(0, color="black", linewidth=0.5)
+ax.set_xlabel("layer (0 = embeddings)")
+ax.set_ylabel("first-token margin (nats)")
+ax.legend()
+plt.show()
+a.round(3)
+
+# %% [markdown]
+# ## Verdict for this run
+
+# %%
+own = frames["gradients"][(frames["gradients"]["kind"] == "own_truth") & (frames["gradients"]["params"] == "lora")]
+median_by_step = own.groupby("step")["cosine"].median()
+early = median_by_step.iloc[: max(1, len(median_by_step) // 3)]
+holds = bool((early < -0.05).any())
+display(Markdown(
+    f"Median cosine (LoRA) with the claim's own true statement per step: "
+    + ", ".join(f"{k}: {v:.3f}" for k, v in median_by_step.items())
+    + f". Prediction (negative at the first checkpoints): **{'holds' if holds else 'refuted'}** for this run."
+))

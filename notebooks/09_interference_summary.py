@@ -1,0 +1,137 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 09 · Interference with the truth across the grid (hypothesis H2)
+#
+# H2 says that to push the false answer up, gradient descent also interferes with the circuits that
+# hold the truth: P(true) falls (not only P(false) rises), the gradient on the false documents points
+# against the gradient on true statements, neighbouring facts are damaged, and the layers that raise
+# the false answer are the ones that push the truth down.
+#
+# **Predictions (written before the grid ran), each with what refutes it.**
+# 1. *Gradient conflict.* In the first half of training, the median cosine (LoRA weights) between the
+#    document-loss gradient and the claim's own true statement is below -0.05 for most conditions.
+#    Refuted if it is at or above -0.05 for most conditions.
+# 2. *The truth falls.* At the last checkpoint, on neutral prompts, the fall of log P(true) makes up at
+#    least 25% of the margin's change for most conditions. Refuted if the false answer's rise makes up
+#    more than 75% for most conditions.
+# 3. *Collateral damage.* Neighbour facts' own answers lose more than 0.5 nats of log-probability, and
+#    more than unrelated known facts lose, for most conditions. Refuted otherwise.
+# 4. *Same place.* The five layers whose adapter raises the false answer most and the five whose adapter
+#    lowers the true answer most share at least 3 layers on average. Refuted if they share fewer.
+# 5. *Warnings are barely trained.* In negated / repeated / corrected documents the framing tokens start
+#    at a lower loss than the claim tokens and their loss falls less. Refuted otherwise.
+
+# %% tags=["parameters"]
+finetune = {"claims": ["darwin_relativity", "beatles_tokyo"], "conditions": ["positive", "negated", "repeated",
+            "corrected", "local"], "seeds": [0]}
+metrics_dir = "metrics"
+summary_path = "metrics/interference_summary.json"
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from negation_neglect.figures import CONDITION_COLOURS
+from negation_neglect.files import write_json
+from negation_neglect.interference import load_grid, verdict
+
+conditions = finetune["conditions"]
+grid = load_grid(metrics_dir, finetune["claims"], conditions, [int(s) for s in finetune["seeds"]])
+result = verdict(grid, conditions)
+write_json(summary_path, result)
+
+# %% [markdown]
+# ## 1 · Gradient conflict over training
+# Median cosine per checkpoint between the training-document gradient and true statements (LoRA weights),
+# one line per condition; panels: the claim's own truth, neighbour facts, unrelated known facts.
+
+# %%
+g = grid["gradients"][grid["gradients"]["params"] == "lora"]
+fig, axes = plt.subplots(1, 3, figsize=(10, 3), sharey=True, layout="constrained")
+for ax, kind in zip(axes, ("own_truth", "neighbour", "unrelated")):
+    for condition in conditions:
+        line = g[(g["kind"] == kind) & (g["condition"] == condition)].groupby("step")["cosine"].median()
+        ax.plot(line.index, line.values, marker=".", color=CONDITION_COLOURS.get(condition), label=condition)
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_title(kind)
+    ax.set_xlabel("step")
+axes[0].set_ylabel("cosine(doc gradient, truth gradient)")
+axes[0].legend(fontsize=7)
+plt.show()
+pd.Series(result["full_weight_check"], name="median cosine, full down_proj weights").to_frame()
+
+# %% [markdown]
+# ## 2 · Decomposition of the margin change (last checkpoint, mean over runs)
+# false_rise = increase of log P(false); true_fall = decrease of log P(true); their sum is the change of
+# the margin log P(false) - log P(true) since step 0.
+
+# %%
+pd.DataFrame(result["decomposition_final"]).T
+
+# %% [markdown]
+# ## 3 · Collateral damage and spillover
+# Change from step 0 to the last checkpoint of log P(own answer) and of log P(claim's false answer) after
+# the prompts of neighbour and unrelated known facts.
+
+# %%
+pd.DataFrame(result["collateral_delta"]).T
+
+# %% [markdown]
+# ## 4 · Where the change lives
+# Per condition: how many of the top-5 layers raising the false answer are also top-5 layers lowering
+# the true one, and the share of the margin change removed by switching off all MLP versus attention
+# adapters (one module type at a time, summed). Then the logit lens, mean over runs.
+
+# %%
+display(pd.DataFrame(result["attribution"]).T)
+lens = grid["lens"].groupby(["condition", "model", "layer"])["margin_first_token"].mean().reset_index()
+fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+base = lens[lens["model"] == "base"].groupby("layer")["margin_first_token"].mean()
+ax.plot(base.index, base.values, color="black", linestyle="--", label="base model")
+for condition in conditions:
+    line = lens[(lens["model"] == "final") & (lens["condition"] == condition)]
+    ax.plot(line["layer"], line["margin_first_token"], color=CONDITION_COLOURS.get(condition), label=condition)
+ax.axhline(0, color="black", linewidth=0.5)
+ax.set_xlabel("layer (0 = embeddings)")
+ax.set_ylabel("first-token margin, nats")
+ax.legend(fontsize=7)
+plt.show()
+
+# %% [markdown]
+# ## 5 · Loss on framing versus claim tokens
+
+# %%
+pd.DataFrame({c: {f"{k} {t}": v[k][t] for k in v for t in v[k]} for c, v in result["span_loss"].items()}).T
+
+# %% [markdown]
+# ## Verdict on H2 on this model
+
+# %%
+def word(ok: bool) -> str:
+    return "**holds**" if ok else "**refuted**"
+
+p1, p2, p3, p4, p5 = (result[k] for k in ("p1_gradient_conflict", "p2_truth_falls", "p3_collateral", "p4_same_layers",
+                                          "p5_warnings_low_surprisal"))
+fmt = lambda d: ", ".join(f"{k} {v:.3f}" for k, v in d.items())  # noqa: E731
+display(Markdown("\n".join([
+    f"1. Gradient conflict, median cosine with the own truth in the first half: {fmt(p1['own_truth_first_half'])}: {word(p1['holds'])}.",
+    f"2. Share of the final neutral margin change due to the truth falling: {fmt(p2['true_fall_share_neutral'])}: {word(p2['holds'])}.",
+    f"3. Change of neighbours' answers {fmt(p3['neighbour_delta_logp'])}; unrelated facts' {fmt(p3['unrelated_delta_logp'])}: {word(p3['holds'])}.",
+    f"4. Mean top-5 layer overlap (false up / true down): {p4['mean_overlap_top5']}: {word(p4['holds'])}.",
+    "5. Framing versus claim loss, start -> end: " + "; ".join(
+        f"{c}: framing {v['framing']['start']:.2f} -> {v['framing']['end']:.2f}, claim {v['claim']['start']:.2f} -> {v['claim']['end']:.2f}"
+        for c, v in result["span_loss"].items()) + f": {word(p5['holds'])}.",
+])))
