@@ -68,6 +68,16 @@ display(Image(filename=f"{figures_dir}/logit_picture.png"))
 display(Image(filename=f"{figures_dir}/separation_and_spillover.png"))
 
 # %% [markdown]
+# ## Interference with the truth (H2)
+# Gradient cosine with the claim's own truth over training; the final margin change split into the false
+# answer's rise and the true answer's fall; damage to neighbour and unrelated facts. Drawn only once the
+# interference metrics exist.
+
+# %%
+if "interference_overview" in manifest["drawn"]:
+    display(Image(filename=f"{figures_dir}/interference_overview.png"))
+
+# %% [markdown]
 # ## The generated numbers
 # Every macro the paper can use, with its value.
 

@@ -218,6 +218,7 @@ def interference_overview(inputs: Inputs) -> Figure:
     axes[0].set_xscale("symlog", linthresh=1)
     axes[0].xaxis.set_major_locator(FixedLocator([0, 1, 3, 10, 30, 100, 300, 1000]))
     axes[0].xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axes[0].set_xlim(left=0)
     axes[0].set_xlabel("training step")
     axes[0].set_ylabel("cos(doc grad, truth grad)")
     axes[0].legend(frameon=False, fontsize=6)
@@ -229,16 +230,16 @@ def interference_overview(inputs: Inputs) -> Figure:
     axes[1].bar(x, fall, bottom=rise, color=CANDIDATE_COLOURS["true"], label="log P(true) fall")
     axes[1].set_xticks(x, conditions, rotation=30, ha="right", rotation_mode="anchor")
     axes[1].set_ylabel("margin change, nats")
-    axes[1].legend(frameon=False, fontsize=6)
+    axes[1].set_title("false answer's rise (bottom), true answer's fall (top)", fontsize=6)
     col = summary["collateral_delta"]
     for dx, kind, hatch in ((-0.18, "neighbour", None), (0.18, "unrelated", "////")):
         values = [col.get(f"{c}/{kind}", {}).get("logp_answer", np.nan) for c in conditions]
         axes[2].bar(x + dx, values, width=0.36, color=[colour(c) for c in conditions], hatch=hatch,
-                    edgecolor="black", linewidth=0.3, label=f"{kind} facts")
+                    edgecolor="black", linewidth=0.3)
     axes[2].axhline(0, color="black", linewidth=0.5)
     axes[2].set_xticks(x, conditions, rotation=30, ha="right", rotation_mode="anchor")
     axes[2].set_ylabel("change of log P(own answer), nats")
-    axes[2].legend(frameon=False, fontsize=6)
+    axes[2].set_title("neighbour facts (plain), unrelated known facts (hatched)", fontsize=6)
     return fig
 
 

@@ -51,6 +51,8 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
         lines += ["", _training_time(sorted((metrics_dir / "training").glob("*/*/seed*_steps.csv")))]
     if (metrics_dir / "belief.json").is_file():
         lines += ["", *_belief_block(read_json(metrics_dir / "belief.json"))]
+    if (metrics_dir / "interference_summary.json").is_file():
+        lines += ["", *_interference_block(read_json(metrics_dir / "interference_summary.json"))]
     bench = metrics_dir.parent / "benchmarks/results"
     if (bench / "training.json").is_file():
         lines += ["", *_bench_block(read_json(bench / "training.json"))]
@@ -97,6 +99,32 @@ def _bench_block(bench: dict) -> list[str]:
         f"{ours['mfu']:.1%} versus {plain['mfu']:.1%} of a measured bf16 matmul peak of "
         f"{bench['bf16_matmul_peak_tflops']} TFLOP/s.",
     ]
+
+
+def _interference_block(summary: dict) -> list[str]:
+    """H2 per condition, and each prediction's verdict (predictions in notebooks/09_interference_summary.py)."""
+    p1, p2, p3 = summary["p1_gradient_conflict"], summary["p2_truth_falls"], summary["p3_collateral"]
+    lines = [
+        "Interference with the truth (H2), per condition: median cosine between the training-document gradient "
+        "and the claim's own true statement in the first half of training (LoRA weights); share of the final "
+        "neutral margin change due to log P(true) falling; change of log P(own answer) of neighbour and of "
+        "unrelated known facts (nats):",
+        "",
+        "| condition | cosine with own truth | truth's share of margin change | neighbour facts | unrelated facts |",
+        "|---|---|---|---|---|",
+    ]
+    for c in summary["conditions"]:
+        lines.append(
+            f"| {c} | {p1['own_truth_first_half'][c]:.3f} | {p2['true_fall_share_neutral'][c]:.0%} | "
+            f"{p3['neighbour_delta_logp'][c]:+.2f} | {p3['unrelated_delta_logp'][c]:+.2f} |"
+        )
+    names = {"p1_gradient_conflict": "gradient conflict", "p2_truth_falls": "the truth falls",
+             "p3_collateral": "neighbours damaged more than unrelated facts",
+             "p4_same_layers": "same layers raise false and lower true",
+             "p5_warnings_low_surprisal": "warnings barely trained"}
+    lines += ["", "Predictions: " + "; ".join(f"{n} **{'held' if summary[k]['holds'] else 'did not hold'}**"
+                                            for k, n in names.items()) + "."]
+    return lines
 
 
 def _scoring_block(bench: dict) -> list[str]:

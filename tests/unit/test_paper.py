@@ -90,7 +90,7 @@ def test_figures_without_metrics_are_skipped_not_failed(tmp_path):
 
 
 def _paper_copy(tmp_path):
-    shutil.copytree(PAPER, tmp_path / "paper", ignore=shutil.ignore_patterns("*.pdf"))
+    shutil.copytree(PAPER, tmp_path / "paper", ignore=shutil.ignore_patterns("main.pdf"))
     return tmp_path / "paper"
 
 
