@@ -135,3 +135,22 @@ display(Markdown("\n".join([
         f"{c}: framing {v['framing']['start']:.2f} -> {v['framing']['end']:.2f}, claim {v['claim']['start']:.2f} -> {v['claim']['end']:.2f}"
         for c, v in result["span_loss"].items()) + f": {word(p5['holds'])}.",
 ])))
+
+# %% [markdown]
+# ## In plain words
+# Which measurements support H2 and which contradict it, from the verdicts above.
+
+# %%
+claims_of = {
+    "p1_gradient_conflict": "the training-document gradient points against the gradient of the claim's own truth",
+    "p2_truth_falls": "a substantial part of the margin's growth is the true answer falling, not only the false one rising",
+    "p3_collateral": "neighbouring facts are damaged, and more than unrelated known facts",
+    "p4_same_layers": "the layers whose adapters raise the false answer are the ones that push the true answer down",
+    "p5_warnings_low_surprisal": "warning text is low-surprisal and barely trained",
+}
+support = [text for key, text in claims_of.items() if result[key]["holds"]]
+against = [text for key, text in claims_of.items() if not result[key]["holds"]]
+display(Markdown(
+    "**Supports H2:** " + ("; ".join(support) if support else "nothing measured here") + ".\n\n"
+    "**Contradicts H2 (or the account of warnings):** " + ("; ".join(against) if against else "nothing measured here") + "."
+))
