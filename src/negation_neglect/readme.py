@@ -69,8 +69,7 @@ def _training_time(step_logs: list[Path]) -> str:
             per_run.append(sum(float(r["tokens"]) / float(r["tokens_per_second"]) for r in csv.DictReader(handle)))
     return (
         f"Training time of the grid, summed from the step logs: **{sum(per_run) / 60:.1f} min** for {len(per_run)} runs "
-        f"(median run {statistics.median(per_run) / 60:.1f} min, longest {max(per_run) / 60:.1f} min; runs that "
-        "shared the two cores with other work took longer)."
+        f"(median run {statistics.median(per_run) / 60:.1f} min, longest {max(per_run) / 60:.1f} min)."
     )
 
 
