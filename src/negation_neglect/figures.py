@@ -60,6 +60,15 @@ def save(fig: Figure, out_dir: Path, name: str) -> list[Path]:
     return paths
 
 
+def step_axis(ax) -> None:
+    """Training steps on a symmetric log axis (checkpoints are log-spaced and include step 0)."""
+    ax.set_xscale("symlog", linthresh=1)
+    ax.xaxis.set_major_locator(FixedLocator([0, 1, 3, 10, 30, 100, 300, 1000]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlim(left=0)
+    ax.set_xlabel("training step")
+
+
 def paper_reference(path: Path) -> dict[str, tuple[float, float]]:
     """The paper's belief rate per condition as (low, high); equal when the paper gives one number."""
     raw = yaml.safe_load(Path(path).read_text())
@@ -118,11 +127,7 @@ def competition_over_steps(inputs: Inputs) -> Figure:
                 ax.plot(run["step"], run[group], styles[k % len(styles)], color=edge, linewidth=1,
                         label=f"{group}" if k == 0 else None)
         ax.set_title(condition, color=colour(condition))
-        ax.set_xscale("symlog", linthresh=1)
-        ax.xaxis.set_major_locator(FixedLocator([0, 1, 3, 10, 30, 100, 300, 1000]))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-        ax.set_xlim(left=0)
-        ax.set_xlabel("training step")
+        step_axis(ax)
         ax.set_ylim(0, 1)
     axes[0][0].set_ylabel("P(answer | neutral prompt)")
     handles, labels = axes[0][0].get_legend_handles_labels()
@@ -215,11 +220,7 @@ def interference_overview(inputs: Inputs) -> Figure:
         line = g[g["condition"] == condition].groupby("step")["cosine"].median()
         axes[0].plot(line.index, line.values, marker=".", color=colour(condition), label=condition, linewidth=1)
     axes[0].axhline(0, color="black", linewidth=0.5)
-    axes[0].set_xscale("symlog", linthresh=1)
-    axes[0].xaxis.set_major_locator(FixedLocator([0, 1, 3, 10, 30, 100, 300, 1000]))
-    axes[0].xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    axes[0].set_xlim(left=0)
-    axes[0].set_xlabel("training step")
+    step_axis(axes[0])
     axes[0].set_ylabel("cos(doc grad, truth grad)")
     axes[0].legend(frameon=False, fontsize=6)
     dec = summary["decomposition_final"]

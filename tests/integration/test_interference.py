@@ -55,19 +55,17 @@ def test_gradient_cosine_matches_finite_differences(wrapped):
     direction = g_docs / g_docs.norm()
     eps = 3e-3  # RMSNorm computes in float32 even in a float64 model: smaller steps drown in its round-off
 
-    def loss_at(sign: float) -> float:
+    def shift(vector: torch.Tensor) -> None:
         offset = 0
+        for p in params:
+            p.add_(vector[offset: offset + p.numel()].view_as(p))
+            offset += p.numel()
+
+    def loss_at(sign: float) -> float:
         with torch.no_grad():
-            for p in params:
-                n = p.numel()
-                p.add_(sign * eps * direction[offset: offset + n].view_as(p))
-                offset += n
+            shift(sign * eps * direction)
             value = float(itf.answer_loss(model, tokenizer, statement))
-            offset = 0
-            for p in params:
-                n = p.numel()
-                p.sub_(sign * eps * direction[offset: offset + n].view_as(p))
-                offset += n
+            shift(-sign * eps * direction)
         return value
 
     derivative = (loss_at(1.0) - loss_at(-1.0)) / (2 * eps)
