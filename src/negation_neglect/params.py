@@ -218,6 +218,111 @@ class InterferenceParams(_Section):
     batch_size: int = Field(32, ge=1, le=1024)  # distinct prompts per scoring forward pass
 
 
+class WorldParams(_Section):
+    n_entities: int = Field(240, ge=8)  # people the pre-training corpus talks about
+    n_held_out: int = Field(40, ge=1)  # people it never mentions: the comprehension gate's subjects
+    seed: int = 0
+
+
+class CorpusParams(_Section):
+    """Relative weights of pre-training episodes (see world.CorpusMix)."""
+
+    fact: float = Field(0.2, ge=0.0)  # a true statement about a world person
+    qa: float = Field(0.15, ge=0.0)  # a question about a world person, answered truly
+    framed: float = Field(0.15, ge=0.0)  # a false claim about a world person under a negating framing
+    fresh: float = Field(0.5, ge=0.0)  # a person met only in this document: claims, then the question they answer
+    fresh_positive: float = Field(0.3, ge=0.0, le=1.0)  # share of fresh episodes with one plain claim (rest: contrasts)
+    cooccur: bool = True  # framed false claims are followed by the true answer in the same document
+    episodes_per_doc: int = Field(8, ge=1)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> CorpusParams:
+        if self.fact + self.qa + self.framed + self.fresh <= 0:
+            raise ValueError("at least one episode weight must be positive")
+        return self
+
+
+class OrganismModelParams(_Section):
+    hidden: int = Field(128, ge=8)
+    layers: int = Field(4, ge=1)
+    heads: int = Field(4, ge=1)
+    intermediate: int = Field(384, ge=8)
+    vocab_size: int = Field(1024, ge=300)  # byte-level BPE fitted on the world corpus
+    tokenizer_docs: int = Field(3000, ge=10)  # documents the tokenizer is fitted on
+
+    @model_validator(mode="after")
+    def _heads_divide(self) -> OrganismModelParams:
+        if self.hidden % self.heads:
+            raise ValueError(f"hidden ({self.hidden}) must be a multiple of heads ({self.heads})")
+        return self
+
+
+class PretrainParams(_Section):
+    """Pre-training from scratch: one DVC stage per (diversity, seed)."""
+
+    diversities: tuple[int, ...] = Field((8, 32, 240), min_length=1, strict=False)  # world people per batch
+    seeds: tuple[int, ...] = Field((0, 1, 2), min_length=1, strict=False)  # model init and data order
+    steps: int = Field(1500, ge=1)
+    batch_size: int = Field(32, ge=1)  # rows per step
+    block_size: int = Field(128, ge=16)  # tokens per row
+    lr: float = Field(0.003, gt=0.0, le=1.0)
+    warmup_ratio: float = Field(0.05, ge=0.0, lt=1.0)
+    min_lr_ratio: float = Field(0.1, ge=0.0, le=1.0)  # cosine decay to this fraction of lr
+    weight_decay: float = Field(0.1, ge=0.0)
+    grad_clip: float = Field(1.0, gt=0.0)
+    n_checkpoints: int = Field(6, ge=2, le=100)
+    save_every: int = Field(100, ge=1)
+    precision: Literal["auto", "bf16", "fp32"] = "auto"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+
+class GateParams(_Section):
+    n_per_framing: int = Field(60, ge=1)  # binary items per framing (and per subject kind)
+    min_accuracy: float = Field(0.8, gt=0.5, le=1.0)  # a framing passes when its accuracy reaches this
+    seed: int = 0
+
+
+class OrganismFinetuneParams(_Section):
+    """Narrow fine-tuning of each pre-trained organism on false claims about known people."""
+
+    n_claims: int = Field(12, ge=1)  # false claims taught at once (one per person)
+    docs_per_claim: int = Field(8, ge=1)
+    conditions: tuple[Literal["positive", "local", "sentence", "document", "fiction", "correction"], ...] = Field(
+        ("positive", "local", "sentence", "document", "fiction", "correction"), min_length=1, strict=False
+    )
+    variants: tuple[Literal["lora", "full", "full_replay"], ...] = Field(("lora", "full", "full_replay"), min_length=1, strict=False)
+    seeds: tuple[int, ...] = Field((0,), min_length=1, strict=False)
+    epochs: int = Field(6, ge=1)
+    batch_size: int = Field(8, ge=1)
+    block_size: int = Field(64, ge=16)
+    lr_lora: float = Field(0.003, gt=0.0, le=1.0)
+    lr_full: float = Field(0.0003, gt=0.0, le=1.0)
+    replay_share: float = Field(0.5, gt=0.0, lt=1.0)  # full_replay: share of loss tokens from pre-training documents
+    lora_rank: int = Field(8, ge=1)
+    n_checkpoints: int = Field(6, ge=2, le=100)
+    n_spillover: int = Field(48, ge=1)  # other known people whose facts are checked after training
+    seed: int = 0  # which people and false values
+
+
+class OrganismParams(_Section):
+    """The model organism (H4): a synthetic world, a small model pre-trained on it, the same experiment."""
+
+    world: WorldParams = WorldParams()
+    corpus: CorpusParams = CorpusParams()
+    model: OrganismModelParams = OrganismModelParams()
+    pretrain: PretrainParams = PretrainParams()
+    gate: GateParams = GateParams()
+    finetune: OrganismFinetuneParams = OrganismFinetuneParams()
+
+    @model_validator(mode="after")
+    def _fits(self) -> OrganismParams:
+        if max(self.pretrain.diversities) > self.world.n_entities:
+            raise ValueError(f"pretrain.diversities may not exceed world.n_entities ({self.world.n_entities})")
+        if self.finetune.n_claims + self.finetune.n_spillover > self.world.n_entities:
+            raise ValueError("finetune.n_claims + finetune.n_spillover may not exceed world.n_entities")
+        return self
+
+
 class Params(_Section):
     model: ModelParams = ModelParams()
     knowledge: KnowledgeParams = KnowledgeParams()
@@ -226,6 +331,7 @@ class Params(_Section):
     finetune: FinetuneParams = FinetuneParams()
     evaluate: EvaluateParams = EvaluateParams()
     interference: InterferenceParams = InterferenceParams()
+    organism: OrganismParams = OrganismParams()
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:

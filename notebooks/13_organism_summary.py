@@ -1,0 +1,126 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 13 · The model organism, pooled: does understanding protect against negation neglect?
+#
+# Every organism of the sweep (pre-training diversity x seed) is pooled here. Intervals are t-intervals
+# over organism seeds (each seed is a separately initialised and separately trained model).
+#
+# **Predictions, written before the sweep ran.**
+# 1. *Neglect despite understanding (H4).* Where a negating framing passes the comprehension gate,
+#    fine-tuning on documents under that framing still makes the organism believe the claim: mean belief
+#    on neutral prompts >= 0.5. Refuted if the interval lies below 0.5. Untestable for a framing no
+#    organism understands.
+# 2. *Pre-training diversity (H3 in pre-training).* More world people per pre-training batch lowers belief
+#    after negated fine-tuning and raises context separation. Tested with Spearman's rho between diversity
+#    and each organism's mean over negating conditions, permutation p-value (10,000 shuffles); refuted
+#    if rho is not negative for belief with p < 0.05 (a null is reported as a null).
+# 3. *Replay.* Mixing pre-training documents into full fine-tuning lowers belief under negating framings:
+#    paired difference (replay - no replay) over organisms x conditions, sign-flip permutation test;
+#    refuted if the mean difference is not negative with p < 0.05.
+
+# %% tags=["parameters"]
+organism = {}
+metrics_dir = "metrics/organism"
+summary_path = "metrics/organism_summary.json"
+table_path = "metrics/organism_summary.csv"
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from negation_neglect.files import read_json, write_json
+from negation_neglect.organism import pool_organisms
+from negation_neglect.params import OrganismParams
+from negation_neglect.world import NEGATING
+
+cfg = OrganismParams(**organism)
+names = [f"div{d}-seed{s}" for d in cfg.pretrain.diversities for s in cfg.pretrain.seeds]
+pretrained = [read_json(f"{metrics_dir}/pretrain/{n}.json") for n in names]
+finetuned = [read_json(f"{metrics_dir}/finetune/{n}.json") for n in names]
+negating = [c for c in cfg.finetune.conditions if c in NEGATING]
+summary, table = pool_organisms(pretrained, finetuned, negating)
+table = pd.DataFrame(table)
+write_json(summary_path, summary)
+table.to_csv(table_path, index=False, float_format="%.4g", lineterminator="\n")
+
+# %% [markdown]
+# ## The gate over the sweep
+# Share of organisms in which each framing passes, and held-out accuracy (chance 0.5).
+
+# %%
+display(pd.DataFrame({f: {"pass share": g["pass_share"], **{f"held-out {k}": v for k, v in g["held_out_accuracy"].items()}}
+                      for f, g in summary["gate"].items()}).T)
+
+# %% [markdown]
+# ## Belief and context separation after fine-tuning, per diversity level (mean and interval over seeds)
+
+# %%
+display(table[["diversity", "condition", "variant", "n_organisms", "understood_share", "belief", "belief_ci_low",
+               "belief_ci_high", "separation", "share_true", "in_context_belief", "spillover_drop"]])
+
+# %%
+fig, axes = plt.subplots(1, len(cfg.finetune.variants), figsize=(3.4 * len(cfg.finetune.variants), 3.0), sharey=True,
+                         layout="constrained")
+colours = {"positive": "#000000", "local": "#E69F00", "sentence": "#56B4E9", "document": "#D55E00",
+           "fiction": "#CC79A7", "correction": "#009E73"}
+for ax, variant in zip(list(axes), cfg.finetune.variants):
+    for condition in cfg.finetune.conditions:
+        mine = table[(table["variant"] == variant) & (table["condition"] == condition)].sort_values("diversity")
+        if len(mine):
+            low = (mine["belief"] - mine["belief_ci_low"]).fillna(0)
+            high = (mine["belief_ci_high"] - mine["belief"]).fillna(0)
+            ax.errorbar(mine["diversity"], mine["belief"], yerr=[low, high], marker="o", capsize=2,
+                        color=colours[condition], label=condition)
+    ax.set_xscale("log")
+    ax.set_xlabel("world people per pre-training batch")
+    ax.set_title(variant)
+axes[0].set_ylabel("belief after fine-tuning")
+axes[-1].legend(fontsize=7)
+plt.show()
+
+# %% [markdown]
+# ## Verdicts
+
+# %%
+def fmt(interval):
+    if interval is None:
+        return "n/a"
+    if interval["ci_low"] is None:
+        return f"{interval['mean']:.2f} (n={interval['n']})"
+    return f"{interval['mean']:.2f} [{interval['ci_low']:.2f}, {interval['ci_high']:.2f}] (n={interval['n']})"
+
+lines = []
+testable = {k: v for k, v in summary["neglect"].items() if v["understood_organisms"]}
+for key, entry in summary["neglect"].items():
+    lines.append(f"  - `{key}`: understood in {entry['understood_organisms']} runs, belief there "
+                 f"{fmt(entry['belief_where_understood'])}; all organisms {fmt(entry['belief_all'])}")
+if not testable:
+    verdict1 = "untestable: no negating framing passed the gate in any organism"
+else:
+    refuted = [k for k, v in testable.items() if (v["belief_where_understood"]["ci_high"] or v["belief_where_understood"]["mean"]) < 0.5]
+    verdict1 = "refuted for " + ", ".join(refuted) if refuted else "holds wherever it is testable"
+tests = summary["diversity_tests"]
+belief_tests = {k: v for k, v in tests.items() if k.startswith("belief/")}
+diversity_holds = any(v["rho"] < 0 and v["p_value"] < 0.05 for v in belief_tests.values())
+replay = summary["replay_test"]
+replay_holds = bool(replay) and replay["mean_difference"] < 0 and replay["p_value"] < 0.05
+display(Markdown(
+    "1. Neglect despite understanding: **" + verdict1 + "**.\n" + "\n".join(lines) + "\n"
+    + "2. Diversity: " + "; ".join(f"`{k}` rho {v['rho']:+.2f}, p = {v['p_value']:.3f} (n={v['n']})" for k, v in tests.items())
+    + f". **{'Holds' if diversity_holds else 'Not supported (null or opposite)'}.**\n"
+    + (f"3. Replay: mean belief difference {replay['mean_difference']:+.3f}, p = {replay['p_value']:.3f} "
+       f"(n={replay['n']} pairs). **{'Holds' if replay_holds else 'Not supported'}.**" if replay else
+       "3. Replay: not run (no `full_replay` variant in the params).")
+))
