@@ -53,12 +53,23 @@ def project(tmp_path_factory, tiny_model_dir):
         mixture={"claim": 0.7, "counterpart": 0.3, "background": 0.0, "retention": 0.0}, n_checkpoints=3,
         precision="fp32",
     )
+    params["organism"].update(
+        world={"n_entities": 24, "n_held_out": 6, "seed": 0},
+        model={"hidden": 32, "layers": 2, "heads": 2, "intermediate": 64, "vocab_size": 400, "tokenizer_docs": 60},
+        pretrain={**params["organism"]["pretrain"], "diversities": [4, 8], "seeds": [0], "steps": 4, "batch_size": 2,
+                  "block_size": 32, "n_checkpoints": 2, "precision": "fp32"},
+        gate={**params["organism"]["gate"], "n_per_framing": 3},
+        finetune={**params["organism"]["finetune"], "n_claims": 2, "docs_per_claim": 2, "conditions": ["positive", "sentence"],
+                  "variants": ["full", "full_replay"], "epochs": 1, "batch_size": 2, "block_size": 32, "n_checkpoints": 2,
+                  "n_spillover": 4},
+    )
     (root / "params.yaml").write_text(yaml.safe_dump(params))
+    organism = [(stage, {"diversity": d, "seed": "0"}) for stage in ("pretrain", "organism") for d in ("4", "8")]
     stages = [("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM),
               ("finetune", {"claim": CLAIM, "condition": "negated", "seed": "0"}),
               ("evaluate", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("competition", None),
               ("interference", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("interference_summary", None),
-              ("figures", None), ("html", None)]
+              *organism, ("organism_summary", None), ("figures", None), ("html", None)]
     for name, item in stages:
         result = run_cli(_command(name, item), root)
         assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
@@ -143,6 +154,23 @@ def test_figures_generated_numbers_and_html(project):
     executed = sorted(p.stem for p in (project / "outputs/executed").glob("*.ipynb"))
     assert sorted(p.stem for p in (project / "outputs/html").glob("*.html")) == executed
     assert "10_figures" in executed
+
+
+def test_organism_stages_write_gate_experiment_and_pooled_tests(project):
+    for d in (4, 8):
+        pre = json.loads((project / f"metrics/organism/pretrain/div{d}-seed0.json").read_text())
+        assert pre["diversity"] == d and set(pre["gate"]) >= {"positive", "sentence", "document"}
+        assert (project / f"outputs/organism/div{d}-seed0/model/config.json").is_file()
+        exp = json.loads((project / f"metrics/organism/finetune/div{d}-seed0.json").read_text())
+        assert [(r["condition"], r["variant"]) for r in exp["runs"]] == [
+            ("positive", "full"), ("positive", "full_replay"), ("sentence", "full"), ("sentence", "full_replay")]
+        header = (project / f"metrics/organism/finetune/div{d}-seed0_curves.csv").read_text().splitlines()[0]
+        assert header.startswith("condition,variant,seed,step,belief")
+    summary = json.loads((project / "metrics/organism_summary.json").read_text())
+    assert summary["n_organisms"] == 2 and summary["replay_test"]["n"] == 2
+    assert {"belief/full", "separation/full", "gate_held_out/negating"} <= set(summary["diversity_tests"])
+    table = (project / "metrics/organism_summary.csv").read_text().splitlines()
+    assert len(table) == 1 + 2 * 2 * 2  # diversity x condition x variant
 
 
 def test_executed_notebooks_have_no_errors(project):
