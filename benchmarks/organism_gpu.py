@@ -7,7 +7,8 @@ notebook runner, with the organism section of params.yaml overridden per configu
 
 Keys are dotted paths inside `organism` (e.g. model.hidden=384 pretrain.steps=3000). Each
 configuration pre-trains one organism (diversity and seed from `pretrain.diversities[0]`,
-`pretrain.seeds[0]`), runs the gate, and, with `--experiment`, the fine-tuning experiment.
+`pretrain.seeds[0]`), runs the gate, and, for the configs named after `--experiment`, the fine-tuning
+experiment.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--config", nargs="+", action="append", required=True, metavar="NAME KEY=VALUE")
-    parser.add_argument("--experiment", action="store_true", help="also run the fine-tuning experiment")
+    parser.add_argument("--experiment", nargs="*", default=[], metavar="NAME", help="configs that also run the fine-tuning experiment")
     args = parser.parse_args()
     base = load_params("params.yaml").organism.model_dump(mode="json")
     results = {
@@ -59,7 +60,7 @@ def main() -> None:
             tic = time.perf_counter()
             metrics = pretrain_organism(cfg, diversity, seed, Path(tmp) / "pretrain")
             entry = {"overrides": assignments, "pretrain_wall_seconds": round(time.perf_counter() - tic, 1), **metrics}
-            if args.experiment:
+            if name in args.experiment:
                 tic = time.perf_counter()
                 summary, _ = run_experiment(cfg, Path(tmp) / "pretrain" / "model", Path(tmp) / "finetune", Path(tmp) / "done.jsonl")
                 entry["experiment"] = summary

@@ -399,13 +399,13 @@ def finetune_run(
         lora = LoraSettings(recipe.lora_rank, 2 * recipe.lora_rank, 0.0, LORA_TARGETS)
         run = RunSettings(recipe.lr_lora, 0.1, 0.0, 1.0, recipe.n_checkpoints, 10_000, recipe.precision, recipe.device, seed)
         train(model_dir, batch_list, names, lora, run, out_dir, fingerprint)
-        base = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
+        base = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).to(resolve_device(recipe.device))
         yield from swap_adapters(base, checkpoint_dirs(out_dir))
         return
     run = FullRun(recipe.lr_full, 0.1, 0.0, 0.0, 1.0, recipe.n_checkpoints, 10_000, recipe.precision, recipe.device, seed)
     train_full(model_dir, None, lambda s: batch_list[s], len(batch_list), run, out_dir, fingerprint, tokenizer, desc=variant)
     for step, folder in sorted(checkpoint_dirs(out_dir).items()):
-        yield step, AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
+        yield step, AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).to(resolve_device(recipe.device)).eval()
 
 
 # --- the stages, as functions (notebooks narrate them; a GPU script calls them directly) -------------
@@ -439,7 +439,7 @@ def pretrain_organism(cfg, diversity: int, seed: int, out_dir: str | Path, stop_
     log = train_full(None, model, batch, p.steps, run, out_dir, fingerprint, tokenizer, stop_after=stop_after, desc="pretrain")
     if len(log) < p.steps:
         return {"finished": False, "steps": len(log)}
-    model = AutoModelForCausalLM.from_pretrained(Path(out_dir) / "model", dtype=torch.float32).eval()
+    model = AutoModelForCausalLM.from_pretrained(Path(out_dir) / "model", dtype=torch.float32).to(resolve_device(p.device)).eval()
     gate_rows = score_gate(model, tokenizer, gate_items(world, cfg.gate.n_per_framing, cfg.gate.seed))
     seconds = [entry["seconds"] for entry in log]
     return {
@@ -477,7 +477,7 @@ def run_experiment(cfg, model_dir: str | Path, work_dir: str | Path, done_path: 
                             cfg.pretrain.precision, cfg.pretrain.device)
     replay_docs = corpus_sample(world, mix, 500, cfg.corpus.episodes_per_doc, seed=-2)
 
-    base = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).eval()
+    base = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32).to(resolve_device(recipe.device)).eval()
     summary: dict = {
         "claims": [asdict(c) for c in claims],
         "base": {**summarise_reads(read_claims(base, tokenizer, claims)), "spillover_accuracy": round(known_accuracy(base, tokenizer, world, others), 4)},
