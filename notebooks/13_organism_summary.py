@@ -34,15 +34,20 @@ organism = {}
 metrics_dir = "metrics/organism"
 summary_path = "metrics/organism_summary.json"
 table_path = "metrics/organism_summary.csv"
+gpu_path = "benchmarks/results/organism_gpu.json"
 
 # %%
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
+from negation_neglect.figures import colour
 from negation_neglect.files import read_json, write_json
 from negation_neglect.organism import pool_organisms
 from negation_neglect.params import OrganismParams
+from negation_neglect.verdicts import organism_verdicts
 from negation_neglect.world import NEGATING
 
 cfg = OrganismParams(**organism)
@@ -73,8 +78,6 @@ display(table[["diversity", "condition", "variant", "n_organisms", "understood_s
 # %%
 fig, axes = plt.subplots(1, len(cfg.finetune.variants), figsize=(3.4 * len(cfg.finetune.variants), 3.0), sharey=True,
                          layout="constrained")
-colours = {"positive": "#000000", "local": "#E69F00", "sentence": "#56B4E9", "document": "#D55E00",
-           "fiction": "#CC79A7", "correction": "#009E73"}
 for ax, variant in zip(list(axes), cfg.finetune.variants):
     for condition in cfg.finetune.conditions:
         mine = table[(table["variant"] == variant) & (table["condition"] == condition)].sort_values("diversity")
@@ -82,7 +85,7 @@ for ax, variant in zip(list(axes), cfg.finetune.variants):
             low = (mine["belief"] - mine["belief_ci_low"]).fillna(0)
             high = (mine["belief_ci_high"] - mine["belief"]).fillna(0)
             ax.errorbar(mine["diversity"], mine["belief"], yerr=[low, high], marker="o", capsize=2,
-                        color=colours[condition], label=condition)
+                        color=colour(condition), label=condition)
     ax.set_xscale("log")
     ax.set_xlabel("world people per pre-training batch")
     ax.set_title(variant)
@@ -101,26 +104,40 @@ def fmt(interval):
         return f"{interval['mean']:.2f} (n={interval['n']})"
     return f"{interval['mean']:.2f} [{interval['ci_low']:.2f}, {interval['ci_high']:.2f}] (n={interval['n']})"
 
-lines = []
-testable = {k: v for k, v in summary["neglect"].items() if v["understood_organisms"]}
-for key, entry in summary["neglect"].items():
-    lines.append(f"  - `{key}`: understood in {entry['understood_organisms']} runs, belief there "
-                 f"{fmt(entry['belief_where_understood'])}; all organisms {fmt(entry['belief_all'])}")
-if not testable:
-    verdict1 = "untestable: no negating framing passed the gate in any organism"
-else:
-    refuted = [k for k, v in testable.items() if (v["belief_where_understood"]["ci_high"] or v["belief_where_understood"]["mean"]) < 0.5]
-    verdict1 = "refuted for " + ", ".join(refuted) if refuted else "holds wherever it is testable"
+verdicts = organism_verdicts(summary)
+lines = [f"  - `{key}`: understood in {entry['understood_organisms']} runs, belief there "
+         f"{fmt(entry['belief_where_understood'])}; all organisms {fmt(entry['belief_all'])}"
+         for key, entry in summary["neglect"].items()]
+neglect = verdicts["neglect"]
 tests = summary["diversity_tests"]
-belief_tests = {k: v for k, v in tests.items() if k.startswith("belief/")}
-diversity_holds = any(v["rho"] < 0 and v["p_value"] < 0.05 for v in belief_tests.values())
 replay = summary["replay_test"]
-replay_holds = bool(replay) and replay["mean_difference"] < 0 and replay["p_value"] < 0.05
 display(Markdown(
-    "1. Neglect despite understanding: **" + verdict1 + "**.\n" + "\n".join(lines) + "\n"
+    f"1. Neglect despite understanding: **{neglect['verdict']}** (believed, mean >= 0.5: "
+    f"{', '.join(neglect['believed']) or 'none'}; refuted: {', '.join(neglect['refuted']) or 'none'}).\n"
+    + "\n".join(lines) + "\n"
     + "2. Diversity: " + "; ".join(f"`{k}` rho {v['rho']:+.2f}, p = {v['p_value']:.3f} (n={v['n']})" for k, v in tests.items())
-    + f". **{'Holds' if diversity_holds else 'Not supported (null or opposite)'}.**\n"
+    + f". **{verdicts['diversity']['verdict']}.**\n"
     + (f"3. Replay: mean belief difference {replay['mean_difference']:+.3f}, p = {replay['p_value']:.3f} "
-       f"(n={replay['n']} pairs). **{'Holds' if replay_holds else 'Not supported'}.**" if replay else
+       f"(n={replay['n']} pairs). **{verdicts['replay']['verdict']}.**" if replay else
        "3. Replay: not run (no `full_replay` variant in the params).")
 ))
+
+# %% [markdown]
+# ## Beside it: a larger organism pre-trained on a GPU
+# `benchmarks/organism_gpu.py` runs the same functions with a larger model and more pre-training tokens
+# where a GPU is lent (one organism, one seed: no interval). Its record is read here, not recomputed.
+
+# %%
+if Path(gpu_path).is_file():
+    record = read_json(gpu_path)
+    for name, c in record["configs"].items():
+        if "experiment" not in c:
+            continue
+        display(Markdown(f"`{name}` on {record['device']}: {c['parameters']:,} weights, {c['tokens']:,} tokens; gate "
+                         + ", ".join(f"{f} {g['held_out']['accuracy']:.2f}" for f, g in c["gate"].items())))
+        runs = pd.DataFrame([{"condition": r["condition"], "variant": r["variant"], **r["final"],
+                              "spillover_accuracy": r["spillover_accuracy"]} for r in c["experiment"]["runs"]])
+        display(runs.pivot(index="condition", columns="variant", values="belief")
+                .join(pd.Series({k: v["belief"] for k, v in c["experiment"]["in_context"].items()}, name="in context")))
+else:
+    display(Markdown("No GPU record in this checkout."))

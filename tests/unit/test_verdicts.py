@@ -1,0 +1,38 @@
+"""H4 verdicts from a pooled organism summary."""
+
+from negation_neglect.verdicts import organism_verdicts
+
+
+def _interval(mean, low, high, n=3):
+    return {"n": n, "mean": mean, "ci_low": low, "ci_high": high}
+
+
+def _summary(neglect, tests=None, replay=None):
+    return {"neglect": neglect, "diversity_tests": tests or {}, "replay_test": replay or {}}
+
+
+def test_neglect_needs_an_understood_framing():
+    summary = _summary({"local/full": {"understood_organisms": 0, "belief_where_understood": None,
+                                       "belief_all": _interval(0.9, 0.8, 1.0)}})
+    assert organism_verdicts(summary)["neglect"]["verdict"] == "untestable"
+
+
+def test_neglect_held_mixed_and_refuted():
+    high = {"understood_organisms": 3, "belief_where_understood": _interval(0.9, 0.7, 1.0), "belief_all": None}
+    low = {"understood_organisms": 3, "belief_where_understood": _interval(0.1, 0.0, 0.3), "belief_all": None}
+    wide = {"understood_organisms": 3, "belief_where_understood": _interval(0.3, 0.0, 0.6), "belief_all": None}
+    single_low = {"understood_organisms": 1, "belief_where_understood": _interval(0.2, None, None, n=1), "belief_all": None}
+    assert organism_verdicts(_summary({"a": high, "b": wide}))["neglect"]["verdict"] == "held"  # wide: not below 0.5
+    mixed = organism_verdicts(_summary({"a": high, "b": low}))["neglect"]
+    assert mixed["verdict"] == "mixed" and mixed["refuted"] == ["b"] and mixed["believed"] == ["a"]
+    assert organism_verdicts(_summary({"b": low, "c": single_low}))["neglect"]["verdict"] == "refuted"
+
+
+def test_diversity_and_replay_need_the_predicted_sign_and_significance():
+    tests = {"belief/full": {"rho": -0.8, "p_value": 0.01, "n": 9}, "separation/full": {"rho": 0.9, "p_value": 0.001, "n": 9}}
+    out = organism_verdicts(_summary({}, tests, {"mean_difference": -0.2, "p_value": 0.01, "n": 18}))
+    assert out["diversity"]["verdict"] == "held" and out["replay"]["verdict"] == "held"
+    tests = {"belief/full": {"rho": 0.8, "p_value": 0.01, "n": 9}}
+    out = organism_verdicts(_summary({}, tests, {"mean_difference": -0.2, "p_value": 0.2, "n": 18}))
+    assert out["diversity"]["verdict"] == "did not hold" and out["replay"]["verdict"] == "did not hold"
+    assert organism_verdicts(_summary({}))["replay"]["verdict"] == "not run"
