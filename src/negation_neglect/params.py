@@ -262,7 +262,7 @@ class PretrainParams(_Section):
 
     diversities: tuple[int, ...] = Field((8, 32, 240), min_length=1, strict=False)  # world people per batch
     seeds: tuple[int, ...] = Field((0, 1, 2), min_length=1, strict=False)  # model init and data order
-    steps: int = Field(1500, ge=1)
+    steps: int = Field(3000, ge=1)
     batch_size: int = Field(32, ge=1)  # rows per step
     block_size: int = Field(128, ge=16)  # tokens per row
     lr: float = Field(0.003, gt=0.0, le=1.0)
