@@ -60,6 +60,8 @@ def main() -> None:
             tic = time.perf_counter()
             metrics = pretrain_organism(cfg, diversity, seed, Path(tmp) / "pretrain")
             entry = {"overrides": assignments, "pretrain_wall_seconds": round(time.perf_counter() - tic, 1), **metrics}
+            results["configs"][name] = entry
+            args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
             if name in args.experiment:
                 tic = time.perf_counter()
                 summary, _ = run_experiment(cfg, Path(tmp) / "pretrain" / "model", Path(tmp) / "finetune", Path(tmp) / "done.jsonl")
