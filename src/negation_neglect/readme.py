@@ -185,14 +185,10 @@ def _organism_gpu_block(record: dict) -> list[str]:
     """The larger organism pre-trained on a lent GPU (benchmarks/organism_gpu.py)."""
     lines = []
     for name, c in record["configs"].items():
-        if "experiment" not in c:
-            lines += [f"GPU speed check `{name}` ({record['device']}): {c['parameters']:,} weights at "
-                      f"{c['tokens_per_second']:,.0f} tokens/s ({c['steps']} steps: too few to train it, a speed check only).", ""]
-            continue
         gate = ", ".join(f"{f} {g['held_out']['accuracy']:.2f}" for f, g in c["gate"].items())
-        lines.append(f"GPU organism `{name}` ({record['device']}): {c['parameters']:,} weights, {c['tokens']:,} tokens at "
-                     f"{c['tokens_per_second']:,.0f} tokens/s ({c['train_seconds'] / 60:.1f} min); known facts "
-                     f"{c['known_accuracy']:.0%}; gate held-out accuracy: {gate}.")
+        lines.append(f"GPU organism `{name}` ({record['device']}): {c['parameters']:,} weights, {c['steps']:,} steps, "
+                     f"{c['tokens']:,} tokens at {c['tokens_per_second']:,.0f} tokens/s ({c['train_seconds'] / 60:.1f} min); "
+                     f"known facts {c['known_accuracy']:.0%}; gate held-out accuracy: {gate}.")
         if "experiment" in c:
             runs = c["experiment"]["runs"]
             variants = list(dict.fromkeys(r["variant"] for r in runs))
