@@ -323,6 +323,30 @@ class OrganismParams(_Section):
         return self
 
 
+class MixingParams(_Section):
+    """The batch and dataset diversity experiment (H3): one run per cell x claim x condition x seed.
+
+    A cell is `cp<percent>-bg<percent>-<interleaved|clustered>-x<exposure>` (see negation_neglect.diversity);
+    `python -m negation_neglect.diversity full` prints the whole factorial grid as a list for `cells`.
+    """
+
+    cells: tuple[str, ...] = Field(
+        ("cp0-bg0-interleaved-x2", "cp25-bg0-interleaved-x2", "cp50-bg0-interleaved-x2", "cp0-bg50-interleaved-x2",
+         "cp0-bg0-clustered-x2", "cp0-bg0-interleaved-x4"), min_length=1, strict=False)
+    claims: tuple[str, ...] = Field(("darwin_relativity",), min_length=1, strict=False)
+    conditions: tuple[Literal[CONDITIONS], ...] = Field(("negated", "positive"), min_length=1, strict=False)  # type: ignore[valid-type]
+    seeds: tuple[int, ...] = Field((0, 1, 2), min_length=1, strict=False)
+
+    @field_validator("cells")
+    @classmethod
+    def _cells_parse(cls, cells: tuple[str, ...]) -> tuple[str, ...]:
+        from negation_neglect.diversity import parse_cell
+
+        for name in cells:
+            parse_cell(name)
+        return cells
+
+
 class Params(_Section):
     model: ModelParams = ModelParams()
     knowledge: KnowledgeParams = KnowledgeParams()
@@ -332,6 +356,7 @@ class Params(_Section):
     evaluate: EvaluateParams = EvaluateParams()
     interference: InterferenceParams = InterferenceParams()
     organism: OrganismParams = OrganismParams()
+    mixing: MixingParams = MixingParams()
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:

@@ -1,0 +1,122 @@
+"""The batch and dataset diversity experiment (H3): cells of the mixing grid and their pooled tests.
+
+A cell fixes four dials of one fine-tuning run, written as a name DVC can put in a stage name:
+`cp25-bg50-clustered-x2` = 25% of the loss tokens from the claim's true-counterpart documents, 50% from
+background text, batches clustered by component, and the claim documents seen twice. The claim
+documents' own tokens are the anchor: every cell of a given exposure trains on the same false-claim
+tokens, and the other components are added on top to meet their shares.
+
+The default design varies one dial at a time around a reference cell (what fits two CPU cores); `full`
+is the whole factorial grid, for machines with more cores (`dvc exp run --queue` with parallel workers).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from negation_neglect.params import FinetuneParams
+from negation_neglect.stats import permutation_spearman, seed_interval
+
+COUNTERPART_SHARES = (0.0, 0.1, 0.25, 0.5)
+BACKGROUND_SHARES = (0.0, 0.25, 0.5, 0.75)
+COMPOSITIONS = ("interleaved", "clustered")
+EXPOSURES = (1, 2, 4)
+_NAME = re.compile(r"^cp(\d+)-bg(\d+)-(interleaved|clustered)-x(\d+)$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    counterpart: float  # share of loss tokens from true-counterpart documents
+    background: float  # share of loss tokens from background text
+    composition: str  # interleaved | clustered
+    exposure: int  # passes over the claim documents
+
+    @property
+    def name(self) -> str:
+        return f"cp{round(100 * self.counterpart)}-bg{round(100 * self.background)}-{self.composition}-x{self.exposure}"
+
+
+def parse_cell(name: str) -> Cell:
+    """`cp25-bg0-interleaved-x2` -> Cell; a one-line error names what is allowed."""
+    match = _NAME.match(name)
+    if not match:
+        raise ValueError(f"mixing cell {name!r}: expected cp<percent>-bg<percent>-<interleaved|clustered>-x<exposure>, "
+                         "e.g. cp25-bg0-interleaved-x2")
+    cp, bg, composition, exposure = match.groups()
+    cell = Cell(int(cp) / 100, int(bg) / 100, composition, int(exposure))
+    if cell.counterpart + cell.background >= 1 or cell.exposure < 1:
+        raise ValueError(f"mixing cell {name!r}: the claim needs a positive share (counterpart + background < 100) "
+                         "and an exposure of at least 1")
+    return cell
+
+
+REFERENCE = Cell(0.0, 0.0, "interleaved", 2)
+
+
+def one_at_a_time(reference: Cell = REFERENCE) -> list[Cell]:
+    """The reference cell, then each dial moved alone through its levels."""
+    cells = [reference]
+    cells += [Cell(cp, reference.background, reference.composition, reference.exposure) for cp in COUNTERPART_SHARES]
+    cells += [Cell(reference.counterpart, bg, reference.composition, reference.exposure) for bg in BACKGROUND_SHARES]
+    cells += [Cell(reference.counterpart, reference.background, c, reference.exposure) for c in COMPOSITIONS]
+    cells += [Cell(reference.counterpart, reference.background, reference.composition, x) for x in EXPOSURES]
+    return list(dict.fromkeys(cells))
+
+
+def full_grid() -> list[Cell]:
+    """Every combination of the four dials (cells whose shares leave the claim nothing are dropped)."""
+    return [Cell(cp, bg, c, x) for cp, bg, c, x in itertools.product(COUNTERPART_SHARES, BACKGROUND_SHARES, COMPOSITIONS, EXPOSURES)
+            if cp + bg < 1]
+
+
+def finetune_params(base: FinetuneParams, cell: Cell) -> FinetuneParams:
+    """The grid's recipe with the cell's mixture, composition and exposure."""
+    mixture = {"claim": round(1.0 - cell.counterpart - cell.background, 6), "counterpart": cell.counterpart,
+               "background": cell.background, "retention": 0.0}
+    return base.model_copy(update={"mixture": base.mixture.model_validate(mixture), "composition": cell.composition,
+                                   "epochs": cell.exposure})
+
+
+def axis_tests(rows: Sequence[dict], outcome: str, reference: Cell = REFERENCE) -> dict:
+    """Per dial and condition: Spearman's rho between the dial and `outcome` over the runs that move only
+    that dial from the reference (seeds are the replicates), with a permutation p-value."""
+    dials = {"counterpart": lambda c: c.counterpart, "background": lambda c: c.background,
+             "clustered": lambda c: float(c.composition == "clustered"), "exposure": lambda c: float(c.exposure)}
+    out: dict = {}
+    for condition in sorted({r["condition"] for r in rows}):
+        for dial, value in dials.items():
+            mine = [r for r in rows if r["condition"] == condition and _moves_only(parse_cell(r["cell"]), reference, dial)]
+            xs = [value(parse_cell(r["cell"])) for r in mine]
+            if len(set(xs)) > 1:
+                out[f"{condition}/{dial}"] = permutation_spearman(xs, [r[outcome] for r in mine])
+    return out
+
+
+def _moves_only(cell: Cell, reference: Cell, dial: str) -> bool:
+    fields = {"counterpart": "counterpart", "background": "background", "clustered": "composition", "exposure": "exposure"}
+    return all(getattr(cell, f) == getattr(reference, f) for d, f in fields.items() if d != dial)
+
+
+def cell_table(rows: Sequence[dict], outcomes: Sequence[str]) -> list[dict]:
+    """Per cell and condition: mean and t-interval over seeds of each outcome."""
+    table = []
+    for cell, condition in sorted({(r["cell"], r["condition"]) for r in rows}):
+        mine = [r for r in rows if r["cell"] == cell and r["condition"] == condition]
+        entry = {"cell": cell, "condition": condition, "n_seeds": len(mine), **vars(parse_cell(cell))}
+        for key in outcomes:
+            interval = seed_interval([float(r[key]) for r in mine if r[key] is not None and not np.isnan(r[key])])
+            entry |= {key: interval["mean"], f"{key}_ci_low": interval["ci_low"], f"{key}_ci_high": interval["ci_high"]}
+        table.append(entry)
+    return table
+
+
+if __name__ == "__main__":  # print a design's cells as a params list: python -m negation_neglect.diversity full
+    design = sys.argv[1] if len(sys.argv) > 1 else "one_at_a_time"
+    cells = full_grid() if design == "full" else one_at_a_time()
+    print("[" + ", ".join(c.name for c in cells) + "]")

@@ -1,0 +1,67 @@
+"""Cells of the mixing grid: names, designs, the recipe they set, and the per-dial tests."""
+
+import pytest
+
+from negation_neglect.diversity import (
+    BACKGROUND_SHARES,
+    COUNTERPART_SHARES,
+    REFERENCE,
+    Cell,
+    axis_tests,
+    cell_table,
+    finetune_params,
+    full_grid,
+    one_at_a_time,
+    parse_cell,
+)
+from negation_neglect.params import FinetuneParams
+
+
+def test_names_round_trip_and_bad_names_say_what_is_allowed():
+    for cell in full_grid():
+        assert parse_cell(cell.name) == cell
+    with pytest.raises(ValueError, match="expected cp<percent>"):
+        parse_cell("cp25-interleaved")
+    with pytest.raises(ValueError, match="positive share"):
+        parse_cell("cp50-bg50-interleaved-x2")
+    with pytest.raises(ValueError, match="exposure of at least 1"):
+        parse_cell("cp0-bg0-interleaved-x0")
+
+
+def test_designs():
+    grid = full_grid()
+    assert len(grid) == len(set(grid))
+    assert all(c.counterpart + c.background < 1 for c in grid)
+    oat = one_at_a_time()
+    assert oat[0] == REFERENCE and set(oat) <= set(grid)
+    # each cell other than the reference moves exactly one dial
+    for cell in oat[1:]:
+        moved = [f for f in ("counterpart", "background", "composition", "exposure") if getattr(cell, f) != getattr(REFERENCE, f)]
+        assert len(moved) == 1
+    assert {c.counterpart for c in oat} == set(COUNTERPART_SHARES) and {c.background for c in oat} == set(BACKGROUND_SHARES)
+
+
+def test_finetune_params_take_the_cell_and_keep_the_recipe():
+    base = FinetuneParams(lr=0.0005)
+    cfg = finetune_params(base, parse_cell("cp25-bg50-clustered-x4"))
+    assert cfg.mixture.model_dump() == {"claim": 0.25, "counterpart": 0.25, "background": 0.5, "retention": 0.0}
+    assert cfg.composition == "clustered" and cfg.epochs == 4 and cfg.lr == 0.0005
+    assert finetune_params(base, REFERENCE).mixture.claim == 1.0
+
+
+def test_axis_tests_use_only_runs_that_move_one_dial():
+    rows = []
+    for cp, belief in ((0, 0.9), (25, 0.6), (50, 0.3)):
+        for seed, noise in enumerate((0.0, 0.02, -0.02)):
+            rows.append({"cell": f"cp{cp}-bg0-interleaved-x2", "condition": "negated", "seed": seed, "belief": belief + noise})
+    rows.append({"cell": "cp50-bg25-interleaved-x2", "condition": "negated", "seed": 0, "belief": 5.0})  # moves two dials
+    rows += [{"cell": "cp0-bg50-interleaved-x2", "condition": "negated", "seed": s, "belief": 0.9} for s in range(3)]
+    tests = axis_tests(rows, "belief")
+    assert tests["negated/counterpart"]["n"] == 9 and tests["negated/counterpart"]["rho"] < -0.9
+    assert tests["negated/counterpart"]["p_value"] < 0.05
+    assert tests["negated/background"]["n"] == 6 and tests["negated/background"]["rho"] == 0.0
+    assert "negated/exposure" not in tests  # only one exposure level ran
+    table = cell_table(rows, ["belief"])
+    ref = next(r for r in table if r["cell"] == REFERENCE.name)
+    assert ref["n_seeds"] == 3 and ref["belief"] == pytest.approx(0.9) and ref["belief_ci_low"] < 0.9 < ref["belief_ci_high"]
+    assert isinstance(Cell(0.1, 0.0, "interleaved", 1).name, str)
