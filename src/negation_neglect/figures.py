@@ -21,11 +21,14 @@ from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from negation_neglect.aggregate import competition_frame, curves
 from negation_neglect.files import read_json
+from negation_neglect.world import FRAMINGS
 
 CONDITION_COLOURS = {
     "base model": "#999999", "positive": "#0072B2", "negated": "#D55E00", "repeated": "#CC79A7",
     "corrected": "#009E73", "local": "#E69F00", "fiction": "#56B4E9", "unreliable_source": "#F0E442",
     "low_probability": "#000000",
+    # the model organism's framings, coloured as their nearest real-model condition
+    "sentence": "#CC79A7", "document": "#D55E00", "correction": "#009E73",
 }
 CANDIDATE_COLOURS = {"false": "#D55E00", "true": "#0072B2", "distractors": "#999999", "other": "#EEEEEE"}
 ONE_COLUMN, TWO_COLUMNS = 3.3, 6.9
@@ -244,6 +247,48 @@ def interference_overview(inputs: Inputs) -> Figure:
     return fig
 
 
+def organism_overview(inputs: Inputs) -> Figure:
+    """H4. Left: the comprehension gate on held-out people per framing and pre-training diversity. Right:
+    belief after full fine-tuning per condition and diversity, with the in-context control as a circle."""
+    pretrained = [read_json(p) for p in sorted((inputs.metrics_dir / "organism/pretrain").glob("*.json"))]
+    table = pd.read_csv(inputs.metrics_dir / "organism_summary.csv")
+    diversities = sorted({m["diversity"] for m in pretrained})
+    framings = [f for f in FRAMINGS if f in pretrained[0]["gate"]]
+    fig = Figure(figsize=(TWO_COLUMNS, 2.4), layout="constrained")
+    axes = fig.subplots(1, 2)
+    width = 0.8 / len(diversities)
+    shades = {d: 0.35 + 0.65 * i / max(len(diversities) - 1, 1) for i, d in enumerate(diversities)}
+    shading = f"bars light to dark: {', '.join(map(str, diversities))} world people per pre-training batch"
+    for i, d in enumerate(diversities):
+        x = np.arange(len(framings)) + (i - (len(diversities) - 1) / 2) * width
+        values = [[m["gate"][f]["held_out"]["accuracy"] for m in pretrained if m["diversity"] == d] for f in framings]
+        axes[0].bar(x, [np.mean(v) for v in values], width, color=[colour(f) for f in framings], alpha=shades[d])
+        for xi, v in zip(x, values):
+            axes[0].scatter([xi] * len(v), v, s=3, color="black", zorder=3)
+    axes[0].axhline(0.5, color="black", linewidth=0.5, linestyle=":")
+    axes[0].set_xticks(np.arange(len(framings)), framings, rotation=30, ha="right", rotation_mode="anchor")
+    axes[0].set_ylim(0, 1.05)
+    axes[0].set_ylabel("gate accuracy, never-seen people")
+    axes[0].set_title(f"read in context (dots: organisms; dotted: chance)\n{shading}", fontsize=6)
+    full = table[table["variant"] == "full"]
+    conditions = [c for c in FRAMINGS if c in set(full["condition"])]
+    for i, d in enumerate(diversities):
+        mine = full[full["diversity"] == d].set_index("condition").reindex(conditions)
+        x = np.arange(len(conditions)) + (i - (len(diversities) - 1) / 2) * width
+        low = (mine["belief"] - mine["belief_ci_low"]).fillna(0).clip(lower=0)
+        high = (mine["belief_ci_high"] - mine["belief"]).fillna(0).clip(lower=0)
+        axes[1].bar(x, mine["belief"], width, color=[colour(c) for c in conditions], alpha=shades[d],
+                    yerr=[low, high], error_kw={"linewidth": 0.6, "capsize": 1.5})
+        axes[1].scatter(x, mine["in_context_belief"], marker="o", s=8, facecolors="white", edgecolors="black",
+                        linewidths=0.6, zorder=3, label="read in context, untrained" if i == 0 else None)
+    axes[1].set_xticks(np.arange(len(conditions)), conditions, rotation=30, ha="right", rotation_mode="anchor")
+    axes[1].set_ylim(0, 1.05)
+    axes[1].set_ylabel("belief after full fine-tuning")
+    axes[1].set_title("trained on: belief on neutral prompts (intervals over seeds)", fontsize=6)
+    axes[1].legend(frameon=False, fontsize=6, loc="upper right")
+    return fig
+
+
 @dataclass(frozen=True)
 class FigureSpec:
     name: str
@@ -257,6 +302,7 @@ FIGURES = (
     FigureSpec("logit_picture", ("competition",), logit_picture),
     FigureSpec("separation_and_spillover", ("competition_summary.csv",), separation_and_spillover),
     FigureSpec("interference_overview", ("interference", "interference_summary.json", "competition"), interference_overview),
+    FigureSpec("organism_overview", ("organism/pretrain", "organism_summary.csv"), organism_overview),
 )
 
 

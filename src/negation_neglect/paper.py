@@ -26,6 +26,7 @@ from negation_neglect.figures import paper_reference
 from negation_neglect.files import read_json
 from negation_neglect.interference import (P1_MAX_COSINE, P2_MIN_TRUE_SHARE, P3_MIN_NEIGHBOUR_FALL, P4_MIN_OVERLAP,
                                            TOP_LAYERS)
+from negation_neglect.verdicts import BELIEF_FOR_NEGLECT, organism_verdicts
 
 MACRO = re.compile(r"\\(nn[A-Za-z]+)")
 INPUT = re.compile(r"\\input\{(generated/[^}]+)\}")
@@ -122,6 +123,8 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
         out.update(interference_macros(read_json(metrics_dir / "interference_summary.json")))
 
     bench_dir = Path(bench_dir) if bench_dir else metrics_dir.parent / "benchmarks/results"
+    if (metrics_dir / "organism_summary.json").is_file():
+        out.update(organism_macros(metrics_dir, bench_dir))
     if (bench_dir / "training.json").is_file():
         b = read_json(bench_dir / "training.json")
         out["nnTrainSpeedup"] = f"{b['speedup']:.2f}"
@@ -132,6 +135,76 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
         out["nnScoreSpeedup"] = f"{b['speedup']:.2f}"
         if "default_grid" in b:
             out["nnScoreGridMinutes"] = f"{b['default_grid']['seconds'] / 60:.1f}"
+    return out
+
+
+def _millions(n: float) -> str:
+    return f"{n / 1e6:.1f}M" if n >= 1e6 else f"{n / 1e6:.2f}M"
+
+
+def organism_macros(metrics_dir: Path, bench_dir: Path) -> dict[str, str]:
+    """H4: the organism sweep (pooled over seeds) and, where recorded, the larger organism trained on a GPU."""
+    out: dict[str, str] = {}
+    summary = read_json(metrics_dir / "organism_summary.json")
+    table = pd.read_csv(metrics_dir / "organism_summary.csv")
+    pretrained = [read_json(p) for p in sorted((metrics_dir / "organism/pretrain").glob("*.json"))]
+    timings = [read_json(p) for p in sorted((metrics_dir / "organism/timing").glob("*.json"))]
+    out["nnOrgParams"] = _millions(pretrained[0]["parameters"])
+    out["nnOrgTokens"] = _millions(pretrained[0]["tokens"])
+    out["nnOrgCount"] = str(summary["n_organisms"])
+    diversities = sorted({m["diversity"] for m in pretrained})
+    out["nnOrgDiversities"] = ", ".join(map(str, diversities[:-1])) + f" and {diversities[-1]}"
+    out["nnOrgSeeds"] = str(len({m["seed"] for m in pretrained}))
+    out["nnOrgKnown"] = pct(statistics.mean(m["known_accuracy"] for m in pretrained))
+    if timings:
+        out["nnOrgMinutes"] = f"{statistics.median(t['train_seconds'] for t in timings) / 60:.1f}"
+    for framing, gate in summary["gate"].items():
+        out[f"nnOrgGate{camel(framing)}"] = pct(gate["held_out_accuracy"]["mean"])
+        out[f"nnOrgPass{camel(framing)}"] = str(round(gate["pass_share"] * summary["n_organisms"]))
+    for key, entry in summary["neglect"].items():
+        condition, variant = key.split("/")
+        name = f"{camel(condition)}{camel(variant)}"
+        every = entry["belief_all"]
+        out[f"nnOrgBelief{name}"] = pct(every["mean"])
+        if every["ci_low"] is not None:
+            out[f"nnOrgBelief{name}Low"] = pct(max(every["ci_low"], 0.0))
+            out[f"nnOrgBelief{name}High"] = pct(min(every["ci_high"], 1.0))
+        understood = entry["belief_where_understood"]
+        out[f"nnOrgUnderstood{name}"] = str(entry["understood_organisms"])
+        out[f"nnOrgBeliefUnderstood{name}"] = pct(understood["mean"]) if understood else "n/a"
+    for (condition, variant), rows in table.groupby(["condition", "variant"]):
+        if variant == "full":
+            out[f"nnOrgInContext{camel(condition)}"] = pct(rows["in_context_belief"].mean())
+    div = summary["diversity_tests"].get("belief/full")
+    if div:
+        out["nnOrgDiversityRho"] = f"{div['rho']:.2f}"
+        out["nnOrgDiversityP"] = f"{div['p_value']:.2f}"
+    gate_div = summary["diversity_tests"].get("gate_held_out/negating")
+    if gate_div:
+        out["nnOrgGateDiversityRho"] = f"{gate_div['rho']:.2f}"
+        out["nnOrgGateDiversityP"] = f"{gate_div['p_value']:.3f}"
+    verdicts = organism_verdicts(summary)
+    out["nnOrgVerdictNeglect"] = verdicts["neglect"]["verdict"]
+    out["nnOrgVerdictDiversity"] = verdicts["diversity"]["verdict"]
+    out["nnOrgVerdictReplay"] = verdicts["replay"]["verdict"]
+    out["nnOrgNeglectThreshold"] = pct(BELIEF_FOR_NEGLECT)
+    replay = summary["replay_test"]
+    if replay:
+        out["nnOrgReplayDiff"] = f"{100 * replay['mean_difference']:+.0f}"
+        out["nnOrgReplayP"] = f"{replay['p_value']:.2f}"
+    if (bench_dir / "organism_gpu.json").is_file():
+        record = read_json(bench_dir / "organism_gpu.json")
+        large = next((c for c in record["configs"].values() if "experiment" in c), None)
+        if large:
+            out["nnGpuDevice"] = tex(record["device"])
+            out["nnGpuParams"] = _millions(large["parameters"])
+            out["nnGpuTokens"] = _millions(large["tokens"])
+            out["nnGpuTokensPerSecond"] = f"{large['tokens_per_second']:,.0f}".replace(",", "{,}")
+            out["nnGpuGateMin"] = pct(min(g["held_out"]["accuracy"] for g in large["gate"].values()))
+            for run in large["experiment"]["runs"]:
+                out[f"nnGpuBelief{camel(run['condition'])}{camel(run['variant'])}"] = pct(run["final"]["belief"])
+            for condition, read in large["experiment"]["in_context"].items():
+                out[f"nnGpuInContext{camel(condition)}"] = pct(read["belief"])
     return out
 
 

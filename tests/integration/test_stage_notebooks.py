@@ -15,6 +15,7 @@ from tests.conftest import ROOT, run_cli
 
 DVC_STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 CLAIM = "darwin_relativity"
+MIXING_CELLS = ["cp0-bg0-interleaved-x1", "cp50-bg0-interleaved-x1"]
 
 
 def _command(name: str, item: str | dict | None = None) -> list[str]:
@@ -63,13 +64,15 @@ def project(tmp_path_factory, tiny_model_dir):
                   "variants": ["full", "full_replay"], "epochs": 1, "batch_size": 2, "block_size": 32, "n_checkpoints": 2,
                   "n_spillover": 4},
     )
+    params["mixing"] = {"cells": MIXING_CELLS, "claims": [CLAIM], "conditions": ["negated"], "seeds": [0, 1]}
     (root / "params.yaml").write_text(yaml.safe_dump(params))
+    mixing = [("mixing", {"cell": c, "claim": CLAIM, "condition": "negated", "seed": s}) for c in MIXING_CELLS for s in ("0", "1")]
     organism = [(stage, {"diversity": d, "seed": "0"}) for stage in ("pretrain", "organism") for d in ("4", "8")]
     stages = [("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM),
               ("finetune", {"claim": CLAIM, "condition": "negated", "seed": "0"}),
               ("evaluate", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("competition", None),
               ("interference", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("interference_summary", None),
-              *organism, ("organism_summary", None), ("figures", None), ("html", None)]
+              *mixing, ("mixing_summary", None), *organism, ("organism_summary", None), ("figures", None), ("html", None)]
     for name, item in stages:
         result = run_cli(_command(name, item), root)
         assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
@@ -145,7 +148,7 @@ def test_interference_tables_and_verdict(project):
 
 def test_figures_generated_numbers_and_html(project):
     for name in ("belief_by_condition", "competition_over_steps", "logit_picture", "separation_and_spillover",
-                 "interference_overview"):
+                 "interference_overview", "organism_overview"):
         for ext in ("pdf", "png"):
             assert (project / f"paper/figures/{name}.{ext}").stat().st_size > 1000, f"{name}.{ext}"
     macros = (project / "paper/generated/macros.tex").read_text()
@@ -154,6 +157,18 @@ def test_figures_generated_numbers_and_html(project):
     executed = sorted(p.stem for p in (project / "outputs/executed").glob("*.ipynb"))
     assert sorted(p.stem for p in (project / "outputs/html").glob("*.html")) == executed
     assert "10_figures" in executed
+
+
+def test_mixing_runs_meet_their_cells_and_are_pooled(project):
+    for cell, counterpart in zip(MIXING_CELLS, (0.0, 0.5)):
+        run = json.loads((project / f"metrics/mixing/{cell}/{CLAIM}/negated/seed0.json").read_text())
+        assert run["cell"] == cell and run["counterpart"] == counterpart
+        assert abs(run["token_shares"].get("counterpart", 0.0) - counterpart) < 0.02  # shares of loss tokens, as planned
+        assert 0.0 <= run["belief"]["rate"] <= 1.0 and "final_context_separation" in run
+    summary = json.loads((project / "metrics/mixing_summary.json").read_text())
+    assert summary["n_runs"] == 4 and set(summary["tests"]) == {"belief", "separation", "share_true"}
+    assert summary["tests"]["belief"]["negated/counterpart"]["n"] == 4
+    assert len(summary["cells_not_run"]) > 0 and MIXING_CELLS[0] not in summary["cells_not_run"]
 
 
 def test_organism_stages_write_gate_experiment_and_pooled_tests(project):
