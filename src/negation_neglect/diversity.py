@@ -17,11 +17,15 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
+from negation_neglect.aggregate import curves
+from negation_neglect.files import read_json
 from negation_neglect.params import FinetuneParams
-from negation_neglect.stats import permutation_spearman, seed_interval
+from negation_neglect.stats import ols_slope, permutation_spearman, seed_interval
 
 COUNTERPART_SHARES = (0.0, 0.1, 0.25, 0.5)
 BACKGROUND_SHARES = (0.0, 0.25, 0.5, 0.75)
@@ -84,17 +88,25 @@ def finetune_params(base: FinetuneParams, cell: Cell) -> FinetuneParams:
 
 
 def axis_tests(rows: Sequence[dict], outcome: str, reference: Cell = REFERENCE) -> dict:
-    """Per dial and condition: Spearman's rho between the dial and `outcome` over the runs that move only
-    that dial from the reference (seeds are the replicates), with a permutation p-value."""
+    """Per dial and condition, over the runs that move only that dial from the reference (seeds are the
+    replicates): the least-squares slope of `outcome` on the dial with its t-interval and p (the main
+    effect's test), Spearman's rho with a permutation p, and `p_floor`, the smallest permutation p that
+    these dial values allow (0.1 for two levels x three seeds: a null there says nothing on its own)."""
     dials = {"counterpart": lambda c: c.counterpart, "background": lambda c: c.background,
              "clustered": lambda c: float(c.composition == "clustered"), "exposure": lambda c: float(c.exposure)}
     out: dict = {}
     for condition in sorted({r["condition"] for r in rows}):
         for dial, value in dials.items():
-            mine = [r for r in rows if r["condition"] == condition and _moves_only(parse_cell(r["cell"]), reference, dial)]
+            mine = [r for r in rows if r["condition"] == condition and _moves_only(parse_cell(r["cell"]), reference, dial)
+                    and r[outcome] is not None and not np.isnan(r[outcome])]
             xs = [value(parse_cell(r["cell"])) for r in mine]
             if len(set(xs)) > 1:
-                out[f"{condition}/{dial}"] = permutation_spearman(xs, [r[outcome] for r in mine])
+                ys = [float(r[outcome]) for r in mine]
+                slope = ols_slope(xs, ys)
+                out[f"{condition}/{dial}"] = {
+                    **permutation_spearman(xs, ys), "p_floor": permutation_spearman(xs, xs)["p_value"],
+                    "slope": slope["slope"], "slope_ci_low": slope["ci_low"], "slope_ci_high": slope["ci_high"],
+                    "slope_p": slope["p_value"], "span": max(xs) - min(xs)}
     return out
 
 
@@ -114,6 +126,39 @@ def cell_table(rows: Sequence[dict], outcomes: Sequence[str]) -> list[dict]:
             entry |= {key: interval["mean"], f"{key}_ci_low": interval["ci_low"], f"{key}_ci_high": interval["ci_high"]}
         table.append(entry)
     return table
+
+
+def run_rows(metrics_dir: str | Path, cells: Sequence[str], claims: Sequence[str], conditions: Sequence[str],
+             seeds: Sequence[int]) -> list[dict]:
+    """One row per run of the grid with the three pooled read-outs (missing runs raise, naming the file)."""
+    rows = []
+    for cell, claim, condition, seed in itertools.product(cells, claims, conditions, seeds):
+        path = Path(metrics_dir) / cell / claim / condition / f"seed{seed}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: this run of the mixing grid has not run (dvc repro mixing)")
+        m = read_json(path)
+        rows.append({"cell": cell, "claim": claim, "condition": condition, "seed": int(seed),
+                     "belief": m["belief"]["rate"], "separation": m["final_context_separation"],
+                     "share_true": m["final_share_true_neutral"]})
+    return rows
+
+
+def pass_curves(metrics_dir: str | Path, rows: Sequence[dict]) -> pd.DataFrame:
+    """P(false) and P(true) on neutral prompts at every checkpoint of each run, against passes over the claim
+    documents (step / steps x exposure), the axis on which cells with different amounts of added text line up."""
+    frames = []
+    for r in rows:
+        run = Path(metrics_dir) / r["cell"] / r["claim"] / r["condition"] / f"seed{r['seed']}"
+        table = pd.read_csv(run.with_suffix(".csv"))
+        table["prob"] = np.exp(table["logprob"])
+        for key in ("claim", "condition", "seed"):
+            table[key] = r[key]
+        curve = curves(table)
+        steps = read_json(run.with_suffix(".json"))["steps"]
+        curve.insert(0, "cell", r["cell"])
+        curve["passes"] = curve["step"] / steps * parse_cell(r["cell"]).exposure
+        frames.append(curve[["cell", "claim", "condition", "seed", "step", "passes", "false", "true"]])
+    return pd.concat(frames, ignore_index=True)
 
 
 if __name__ == "__main__":  # print a design's cells as a params list: python -m negation_neglect.diversity full

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from negation_neglect.aggregate import competition_frame, curves
+from negation_neglect.diversity import parse_cell, pass_curves, run_rows
 from negation_neglect.files import read_json
 from negation_neglect.world import FRAMINGS
 
@@ -289,6 +290,46 @@ def organism_overview(inputs: Inputs) -> Figure:
     return fig
 
 
+def mixing_overview(inputs: Inputs) -> Figure:
+    """H3. Belief and context separation against the share of true-counterpart documents (solid) and of
+    background text (dashed), the other dials at the reference, one colour per condition, intervals over
+    seeds; right: P(false | neutral) over passes through the claim documents, negated runs, one line per cell."""
+    summary = read_json(inputs.metrics_dir / "mixing_summary.json")
+    table = pd.read_csv(inputs.metrics_dir / "mixing_summary.csv")
+    reference = parse_cell(summary["reference"])
+    fig = Figure(figsize=(TWO_COLUMNS, 2.3), layout="constrained")
+    axes = fig.subplots(1, 3)
+    fields = ("counterpart", "background", "composition", "exposure")
+    for dial, style in (("counterpart", "-"), ("background", "--")):
+        keep = [all(getattr(parse_cell(c), f) == getattr(reference, f) for f in fields if f != dial) for c in table["cell"]]
+        moved = table[keep]
+        for ax, outcome in zip(axes[:2], ("belief", "separation")):
+            for condition in summary["conditions"]:
+                mine = moved[moved["condition"] == condition].sort_values(dial)
+                low = (mine[outcome] - mine[f"{outcome}_ci_low"]).fillna(0).clip(lower=0)
+                high = (mine[f"{outcome}_ci_high"] - mine[outcome]).fillna(0).clip(lower=0)
+                ax.errorbar(mine[dial], mine[outcome], yerr=[low, high], color=colour(condition), linestyle=style,
+                            marker="o" if dial == "counterpart" else "s", markersize=3, capsize=1.5, linewidth=0.9,
+                            label=f"{condition}, {dial}")
+    axes[0].set_ylim(-0.02, 1.02)
+    axes[0].set_ylabel("belief (evaluation suite)")
+    axes[1].set_ylabel("context separation (nats)")
+    for ax in axes[:2]:
+        ax.set_xlabel("share of loss tokens")
+    axes[0].legend(frameon=False, fontsize=5.5, loc="lower left")
+    negated = [c for c in summary["conditions"] if c != "positive"][:1] or summary["conditions"][:1]
+    rows = run_rows(inputs.metrics_dir / "mixing", summary["cells"], summary["claims"], negated, summary["seeds"])
+    curve = pass_curves(inputs.metrics_dir / "mixing", rows).groupby(["cell", "passes"])["false"].mean().reset_index()
+    shades = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.9, len(summary["cells"])))
+    for cell, shade in zip(summary["cells"], shades):
+        mine = curve[curve["cell"] == cell]
+        axes[2].plot(mine["passes"], mine["false"], color=shade, linewidth=0.9, marker=".", markersize=2, label=cell)
+    axes[2].set_xlabel("passes over the claim documents")
+    axes[2].set_ylabel(f"P(false | neutral), {negated[0]}")
+    axes[2].legend(frameon=False, fontsize=5, loc="lower right")
+    return fig
+
+
 @dataclass(frozen=True)
 class FigureSpec:
     name: str
@@ -303,6 +344,7 @@ FIGURES = (
     FigureSpec("separation_and_spillover", ("competition_summary.csv",), separation_and_spillover),
     FigureSpec("interference_overview", ("interference", "interference_summary.json", "competition"), interference_overview),
     FigureSpec("organism_overview", ("organism/pretrain", "organism_summary.csv"), organism_overview),
+    FigureSpec("mixing_overview", ("mixing", "mixing_summary.json", "mixing_summary.csv"), mixing_overview),
 )
 
 

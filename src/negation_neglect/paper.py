@@ -125,6 +125,8 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
     bench_dir = Path(bench_dir) if bench_dir else metrics_dir.parent / "benchmarks/results"
     if (metrics_dir / "organism_summary.json").is_file():
         out.update(organism_macros(metrics_dir, bench_dir))
+    if (metrics_dir / "mixing_summary.json").is_file():
+        out.update(mixing_macros(read_json(metrics_dir / "mixing_summary.json"), pd.read_csv(metrics_dir / "mixing_summary.csv")))
     if (bench_dir / "training.json").is_file():
         b = read_json(bench_dir / "training.json")
         out["nnTrainSpeedup"] = f"{b['speedup']:.2f}"
@@ -205,6 +207,37 @@ def organism_macros(metrics_dir: Path, bench_dir: Path) -> dict[str, str]:
                 out[f"nnGpuBelief{camel(run['condition'])}{camel(run['variant'])}"] = pct(run["final"]["belief"])
             for condition, read in large["experiment"]["in_context"].items():
                 out[f"nnGpuInContext{camel(condition)}"] = pct(read["belief"])
+    return out
+
+
+def _p_relation(p: float) -> str:
+    """For `$p\\nn...$`: `=0.012`, or `<0.001`."""
+    return "<0.001" if p < 0.001 else f"={p:.3f}"
+
+
+def mixing_macros(summary: dict, table: pd.DataFrame) -> dict[str, str]:
+    """H3: the mixing grid's size, the reference cell's belief, and per condition and dial the change in belief
+    (points) and context separation (nats) over the dial's range, with t-intervals and p; the verdicts."""
+    out = {"nnMixRuns": str(summary["n_runs"]), "nnMixCells": str(len(summary["cells"])),
+           "nnMixSeeds": str(len(summary["seeds"])), "nnMixClaims": tex(", ".join(summary["claims"])),
+           "nnMixCellsNotRun": str(len(summary["cells_not_run"])), "nnMixVerdict": summary["verdicts"]["h3"]}
+    reference = table[table["cell"] == summary["reference"]]
+    for row in reference.itertuples():
+        out[f"nnMixRefBelief{camel(row.condition)}"] = pct(row.belief)
+        out[f"nnMixRefSeparation{camel(row.condition)}"] = f"{row.separation:.2f}"
+    for key, test in summary["tests"]["belief"].items():
+        name = "".join(camel(part) for part in key.split("/"))
+        span = test["span"]
+        out[f"nnMix{name}Span"] = pct(span) if key.endswith(("counterpart", "background")) else f"{span:g}"
+        out[f"nnMix{name}Belief"] = f"{100 * test['slope'] * span:+.0f}"
+        out[f"nnMix{name}BeliefLow"] = f"{100 * test['slope_ci_low'] * span:+.0f}"
+        out[f"nnMix{name}BeliefHigh"] = f"{100 * test['slope_ci_high'] * span:+.0f}"
+        out[f"nnMix{name}BeliefP"] = _p_relation(test["slope_p"])
+        sep = summary["tests"]["separation"][key]
+        out[f"nnMix{name}Sep"] = f"{sep['slope'] * span:+.2f}"
+        out[f"nnMix{name}SepP"] = _p_relation(sep["slope_p"])
+    for key, entry in summary["verdicts"]["dials"].items():
+        out[f"nnMixVerdict{''.join(camel(part) for part in key.split('/'))}"] = entry["verdict"]
     return out
 
 

@@ -1,7 +1,7 @@
-"""The organism's (H4) predictions turned into verdicts, from the pooled summary alone.
+"""The organism's (H4) and the mixing grid's (H3) predictions turned into verdicts, from pooled summaries alone.
 
-Notebook 13 states the predictions before the sweep; this module holds their thresholds so that the
-notebook, the README and the paper cannot disagree on what came out.
+Notebooks 13 and 15 state the predictions before the runs; this module holds their thresholds so that the
+notebooks, the README and the paper cannot disagree on what came out.
 """
 
 from __future__ import annotations
@@ -44,3 +44,39 @@ def organism_verdicts(summary: dict) -> dict:
         "replay": {"verdict": ("held" if replay["mean_difference"] < 0 and replay["p_value"] < ALPHA else "did not hold")
                    if replay else "not run", "test": replay},
     }
+
+
+PREDICTED_DIALS = ("counterpart", "background")  # H3 predicts belief falls and separation grows with these shares
+NEGATING = ("negated", "repeated")  # the conditions H3 is about; `positive` is the reference
+
+
+def mixing_verdicts(summary: dict) -> dict:
+    """H3 on the mixing grid, from the pooled summary's per-dial slope tests (seeds as the noise).
+
+    Per negating condition and predicted dial: `held` when belief falls (slope < 0) and context separation
+    grows (slope > 0) with the share, each with p < ALPHA; `partly held` when only one of the two does;
+    `not supported` otherwise (including a dial that was not moved). The overall verdict is the best one
+    reached by any negating condition and dial. The positive condition's belief slope is reported beside it:
+    a fall there too says the shares dilute the claim whatever its framing, rather than make it conditional.
+    """
+    tests = summary["tests"]
+
+    def significant(outcome: str, key: str, sign: int) -> bool:
+        t = tests.get(outcome, {}).get(key)
+        return bool(t and t["slope"] is not None and sign * t["slope"] > 0 and t["slope_p"] < ALPHA)
+
+    dials: dict = {}
+    for condition in [c for c in NEGATING if c in summary["conditions"]]:
+        for dial in PREDICTED_DIALS:
+            key = f"{condition}/{dial}"
+            if key not in tests.get("belief", {}):
+                verdict = "not run"
+            else:
+                hits = significant("belief", key, -1) + significant("separation", key, +1)
+                verdict = ("not supported", "partly held", "held")[hits]
+            dials[key] = {"verdict": verdict, "belief": tests.get("belief", {}).get(key),
+                          "separation": tests.get("separation", {}).get(key),
+                          "positive_belief": tests.get("belief", {}).get(f"positive/{dial}")}
+    ranked = [v["verdict"] for v in dials.values()]
+    overall = next((v for v in ("held", "partly held", "not supported") if v in ranked), "not run")
+    return {"h3": overall, "dials": dials}

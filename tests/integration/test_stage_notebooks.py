@@ -148,7 +148,7 @@ def test_interference_tables_and_verdict(project):
 
 def test_figures_generated_numbers_and_html(project):
     for name in ("belief_by_condition", "competition_over_steps", "logit_picture", "separation_and_spillover",
-                 "interference_overview", "organism_overview"):
+                 "interference_overview", "organism_overview", "mixing_overview"):
         for ext in ("pdf", "png"):
             assert (project / f"paper/figures/{name}.{ext}").stat().st_size > 1000, f"{name}.{ext}"
     macros = (project / "paper/generated/macros.tex").read_text()
@@ -168,6 +168,9 @@ def test_mixing_runs_meet_their_cells_and_are_pooled(project):
     summary = json.loads((project / "metrics/mixing_summary.json").read_text())
     assert summary["n_runs"] == 4 and set(summary["tests"]) == {"belief", "separation", "share_true"}
     assert summary["tests"]["belief"]["negated/counterpart"]["n"] == 4
+    assert summary["tests"]["belief"]["negated/counterpart"]["slope_p"] is not None
+    assert summary["verdicts"]["h3"] in {"held", "partly held", "not supported"}
+    assert summary["verdicts"]["dials"]["negated/background"]["verdict"] == "not run"  # background was not moved
     assert len(summary["cells_not_run"]) > 0 and MIXING_CELLS[0] not in summary["cells_not_run"]
 
 

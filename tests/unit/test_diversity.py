@@ -1,5 +1,8 @@
 """Cells of the mixing grid: names, designs, the recipe they set, and the per-dial tests."""
 
+import json
+import math
+
 import pytest
 
 from negation_neglect.diversity import (
@@ -13,6 +16,8 @@ from negation_neglect.diversity import (
     full_grid,
     one_at_a_time,
     parse_cell,
+    pass_curves,
+    run_rows,
 )
 from negation_neglect.params import FinetuneParams
 
@@ -61,7 +66,44 @@ def test_axis_tests_use_only_runs_that_move_one_dial():
     assert tests["negated/counterpart"]["p_value"] < 0.05
     assert tests["negated/background"]["n"] == 6 and tests["negated/background"]["rho"] == 0.0
     assert "negated/exposure" not in tests  # only one exposure level ran
+    assert tests["negated/counterpart"]["slope"] == pytest.approx(-1.2)  # 0.9 -> 0.3 over a share of 0.5
+    assert tests["negated/counterpart"]["slope_p"] < 0.001
+    assert tests["negated/background"]["slope"] == pytest.approx(0.0, abs=1e-9)
+    # two levels x three seeds: a clean fall is significant by the slope, never by the permutation test
+    rows += [{"cell": "cp0-bg0-clustered-x2", "condition": "negated", "seed": s, "belief": 0.5 + 0.01 * s} for s in range(3)]
+    clustered = axis_tests(rows, "belief")["negated/clustered"]
+    assert clustered["p_floor"] == pytest.approx(0.1, abs=0.02) and clustered["p_value"] >= clustered["p_floor"] - 1e-9
+    assert clustered["slope"] == pytest.approx(-0.39) and clustered["slope_p"] < 0.001
     table = cell_table(rows, ["belief"])
     ref = next(r for r in table if r["cell"] == REFERENCE.name)
     assert ref["n_seeds"] == 3 and ref["belief"] == pytest.approx(0.9) and ref["belief_ci_low"] < 0.9 < ref["belief_ci_high"]
     assert isinstance(Cell(0.1, 0.0, "interleaved", 1).name, str)
+
+
+def _write_run(root, cell, seed, steps, false_by_step):
+    folder = root / cell / "c" / "negated"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"seed{seed}.json").write_text(json.dumps({
+        "steps": steps, "belief": {"rate": 0.5}, "final_context_separation": 1.0, "final_share_true_neutral": 0.1}))
+    lines = ["step,context,item,candidate,logprob,share,first_prob,rank"]
+    for step, p_false in false_by_step.items():
+        for item in ("a", "b"):
+            lines += [f"{step},neutral,{item},false,{math.log(p_false)},0,0,1",
+                      f"{step},neutral,{item},true,{math.log(1 - p_false)},0,0,2",
+                      f"{step},neutral,{item},distractor_1,-20.0,0,0,3",
+                      f"{step},negation,{item},false,{math.log(0.5)},0,0,1"]
+    (folder / f"seed{seed}.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_pass_curves_put_cells_of_different_lengths_on_one_axis(tmp_path):
+    _write_run(tmp_path, "cp0-bg0-interleaved-x2", 0, 10, {0: 0.1, 5: 0.5, 10: 0.9})
+    _write_run(tmp_path, "cp50-bg0-interleaved-x2", 0, 20, {0: 0.1, 10: 0.4, 20: 0.8})  # twice the steps, same passes
+    rows = run_rows(tmp_path, ["cp0-bg0-interleaved-x2", "cp50-bg0-interleaved-x2"], ["c"], ["negated"], [0])
+    assert [r["belief"] for r in rows] == [0.5, 0.5] and rows[1]["separation"] == 1.0
+    curve = pass_curves(tmp_path, rows)
+    half = curve[curve["passes"] == 1.0].set_index("cell")
+    assert half.loc["cp0-bg0-interleaved-x2", "false"] == pytest.approx(0.5)
+    assert half.loc["cp50-bg0-interleaved-x2", "false"] == pytest.approx(0.4)
+    assert curve["passes"].max() == 2.0 and curve["true"].iloc[0] == pytest.approx(0.9)
+    with pytest.raises(FileNotFoundError, match="seed1.json: this run of the mixing grid has not run"):
+        run_rows(tmp_path, ["cp0-bg0-interleaved-x2"], ["c"], ["negated"], [1])

@@ -1,6 +1,6 @@
-"""H4 verdicts from a pooled organism summary."""
+"""H4 verdicts from a pooled organism summary; H3 verdicts from the pooled mixing grid."""
 
-from negation_neglect.verdicts import organism_verdicts
+from negation_neglect.verdicts import mixing_verdicts, organism_verdicts
 
 
 def _interval(mean, low, high, n=3):
@@ -36,3 +36,28 @@ def test_diversity_and_replay_need_the_predicted_sign_and_significance():
     out = organism_verdicts(_summary({}, tests, {"mean_difference": -0.2, "p_value": 0.2, "n": 18}))
     assert out["diversity"]["verdict"] == "did not hold" and out["replay"]["verdict"] == "did not hold"
     assert organism_verdicts(_summary({}))["replay"]["verdict"] == "not run"
+
+
+def _slope(slope: float, p: float) -> dict:
+    return {"slope": slope, "slope_p": p, "slope_ci_low": slope - 0.1, "slope_ci_high": slope + 0.1, "rho": 0.0,
+            "p_value": 1.0, "n": 9}
+
+
+def test_mixing_verdicts_need_belief_to_fall_and_separation_to_grow():
+    summary = {"conditions": ["negated", "positive"], "tests": {
+        "belief": {"negated/counterpart": _slope(-0.8, 0.001), "negated/background": _slope(-0.8, 0.2),
+                   "positive/counterpart": _slope(-0.9, 0.001)},
+        "separation": {"negated/counterpart": _slope(3.0, 0.01), "negated/background": _slope(3.0, 0.01)}}}
+    verdicts = mixing_verdicts(summary)
+    assert verdicts["h3"] == "held"
+    assert verdicts["dials"]["negated/counterpart"]["verdict"] == "held"
+    assert verdicts["dials"]["negated/background"]["verdict"] == "partly held"  # belief slope not significant
+    assert verdicts["dials"]["negated/counterpart"]["positive_belief"]["slope"] == -0.9
+    assert "repeated/counterpart" not in verdicts["dials"]  # the condition is not in the grid
+    summary["tests"]["separation"]["negated/counterpart"] = _slope(-3.0, 0.01)  # wrong direction
+    summary["tests"]["separation"]["negated/background"] = _slope(3.0, 0.2)
+    assert mixing_verdicts(summary)["h3"] == "partly held"
+    summary["tests"]["belief"]["negated/counterpart"] = _slope(0.5, 0.001)  # belief rises: against H3
+    assert mixing_verdicts(summary)["h3"] == "not supported"
+    del summary["tests"]["belief"]["negated/background"]
+    assert mixing_verdicts(summary)["dials"]["negated/background"]["verdict"] == "not run"
