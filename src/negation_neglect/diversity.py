@@ -73,10 +73,12 @@ def one_at_a_time(reference: Cell = REFERENCE) -> list[Cell]:
     return list(dict.fromkeys(cells))
 
 
-def full_grid() -> list[Cell]:
-    """Every combination of the four dials (cells whose shares leave the claim nothing are dropped)."""
-    return [Cell(cp, bg, c, x) for cp, bg, c, x in itertools.product(COUNTERPART_SHARES, BACKGROUND_SHARES, COMPOSITIONS, EXPOSURES)
-            if cp + bg < 1]
+def full_grid(reference: Cell = REFERENCE) -> list[Cell]:
+    """Every combination of the four dials (cells whose shares leave the claim nothing are dropped), the
+    reference first: the summary tests each dial against the first cell of `mixing.cells`."""
+    cells = [Cell(cp, bg, c, x) for cp, bg, c, x in itertools.product(COUNTERPART_SHARES, BACKGROUND_SHARES, COMPOSITIONS, EXPOSURES)
+             if cp + bg < 1]
+    return [reference] + [c for c in cells if c != reference]
 
 
 def finetune_params(base: FinetuneParams, cell: Cell) -> FinetuneParams:

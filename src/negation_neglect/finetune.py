@@ -84,6 +84,16 @@ def fingerprint(cfg: FinetuneParams, claim: str, condition: str, seed: int, inpu
             "inputs_sha256": digest.hexdigest()}
 
 
+def plan_batches(cfg: FinetuneParams, claim: str, condition: str, seed: int, tokenizer, data_dir: str | Path,
+                 background_path: str | Path, knowledge_path: str | Path, facts_path: str | Path) -> list:
+    """The run's batches, in order (tokenising and planning only: `len()` is the number of steps)."""
+    components = load_components(cfg, claim, condition, data_dir, background_path, knowledge_path, facts_path, tokenizer)
+    shares = {k: v for k, v in cfg.mixture.model_dump().items() if v > 0}
+    examples = plan_mixture(components, shares, cfg.epochs, seed, max_repeats=cfg.max_repeats)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    return batches(examples, COMPONENTS, cfg.max_length, cfg.batch_size, cfg.composition, seed, pad, cfg.cluster_run)
+
+
 def run_finetune(
     cfg: FinetuneParams,
     claim: str,
@@ -99,11 +109,7 @@ def run_finetune(
 ) -> tuple[dict, list[dict]]:
     """Train one (claim, condition, seed) adapter into `out_dir`; return its summary and step log."""
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
-    components = load_components(cfg, claim, condition, data_dir, background_path, knowledge_path, facts_path, tokenizer)
-    shares = {k: v for k, v in cfg.mixture.model_dump().items() if v > 0}
-    examples = plan_mixture(components, shares, cfg.epochs, seed, max_repeats=cfg.max_repeats)
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    batch_list = batches(examples, COMPONENTS, cfg.max_length, cfg.batch_size, cfg.composition, seed, pad, cfg.cluster_run)
+    batch_list = plan_batches(cfg, claim, condition, seed, tokenizer, data_dir, background_path, knowledge_path, facts_path)
     lora = LoraSettings(cfg.lora.rank, cfg.lora.alpha, cfg.lora.dropout, tuple(cfg.lora.target_modules))
     run = RunSettings(cfg.lr, cfg.warmup_ratio, cfg.weight_decay, cfg.grad_clip, cfg.n_checkpoints, cfg.save_every,
                       cfg.precision, cfg.device, seed)

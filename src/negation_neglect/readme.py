@@ -63,6 +63,8 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
     if (metrics_dir / "mixing_summary.json").is_file():
         lines += ["", *_mixing_block(read_json(metrics_dir / "mixing_summary.json"),
                                      list(csv.DictReader((metrics_dir / "mixing_summary.csv").open())))]
+    if (bench / "mixing_gpu.json").is_file():
+        lines += ["", *_mixing_cost_block(read_json(bench / "mixing_gpu.json"))]
     if (bench / "organism_gpu.json").is_file():
         lines += ["", *_organism_gpu_block(read_json(bench / "organism_gpu.json"))]
     if (bench / "training.json").is_file():
@@ -217,6 +219,23 @@ def _mixing_block(summary: dict, table: list[dict]) -> list[str]:
               + "; ".join(f"{k} {v['verdict']}" for k, v in verdicts["dials"].items())
               + f"). Not run by default: {len(summary['cells_not_run'])} further cells of the full grid."]
     return lines
+
+
+def _mixing_cost_block(record: dict) -> list[str]:
+    """What the full mixing grid costs on a GPU (benchmarks/mixing_gpu.py, random weights of the base architecture)."""
+    fit, grid = record["fit"], record["full_grid"]
+    runs = record["runs"]
+    failed = "; ".join(f"`{k}` not timed ({v})" for k, v in record.get("failed", {}).items())
+    cells = sorted({key.split("/")[0] for key in grid["infeasible"]})
+    return [f"Mixing grid cost on {record['device']} (random weights of the base architecture, same batches and "
+            f"scoring; {len(runs)} cells timed once, median {statistics.median(r['train_seconds'] for r in runs):.1f} s "
+            f"training and {statistics.median(r['score_seconds'] for r in runs):.1f} s scoring per run"
+            + (f"; {failed}" if failed else "") + f"): {fit['seconds_per_run']:.1f} s per run plus "
+            f"{fit['seconds_per_step']:.3f} s per step. The full grid ({grid['cells']} cells x "
+            f"{', '.join(grid['conditions'])} x {grid['seeds']} seeds) has {grid['runs']} runs the data can fill, "
+            f"{grid['steps']:,} steps, about {grid['projected_hours']:.1f} h on that GPU; {len(grid['infeasible'])} "
+            f"cell/condition pairs ({len(cells)} cells) need more passes over a component than `finetune.max_repeats` "
+            "allows and stop with that message."]
 
 
 def _organism_gpu_block(record: dict) -> list[str]:
