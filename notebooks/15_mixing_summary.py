@@ -23,23 +23,26 @@
 # 2. *Background share.* The same for background text (the paper saw no effect of unrelated text; a null
 #    here agrees with it).
 # 3. *Composition and exposure* are reported with the same tests; no direction is predicted for
-#    clustering, and more exposure is expected to raise belief.
+#    clustering, and more exposure is expected to raise belief. The first plan clustered the reference cell,
+#    which holds the claim documents alone; its first runs trained on exactly the reference's batches (same
+#    metrics to the last digit), so clustering was moved beside true-counterpart documents and such cells are
+#    now refused by name.
 #
 # Positive documents are the reference: true documents should lower belief there too, by dilution alone;
 # H3 is about the negated condition becoming *conditional* on its framing, which context separation reads.
 #
-# **Tests.** Over the runs that move only one dial from the reference cell (the first in `mixing.cells`),
-# seeds as the replicates: the least-squares slope of the read-out on the dial, with its t-interval and
+# **Tests.** Over the runs whose cells differ only in one dial, at the reference cell (the first in
+# `mixing.cells`) where the dial moves there, seeds as the replicates: the least-squares slope of the read-out on the dial, with its t-interval and
 # p-value (the main effect), and beside it Spearman's rho with a permutation p. The plan first named the
 # permutation test alone; before any result was read it was seen that six runs on two levels (three seeds
 # each) allow no permutation p below 0.1 (`p_floor` below), so a two-level dial could never pass it, and
 # the slope test was made the main one. Verdict per dial (`negation_neglect.verdicts.mixing_verdicts`):
 # **held** when belief falls and separation grows, each with p < 0.05; **partly held** when one of the two
-# does; **not supported** otherwise. H3 as a whole takes the best verdict of any predicted dial.
+# does; **did not hold** otherwise. H3 as a whole takes the best verdict of any predicted dial.
 
 # %% tags=["parameters"]
 mixing = {"cells": ["cp0-bg0-interleaved-x2", "cp25-bg0-interleaved-x2", "cp50-bg0-interleaved-x2",
-                    "cp0-bg50-interleaved-x2", "cp0-bg0-clustered-x2", "cp0-bg0-interleaved-x4"],
+                    "cp0-bg50-interleaved-x2", "cp25-bg0-clustered-x2", "cp0-bg0-interleaved-x4"],
           "claims": ["darwin_relativity"], "conditions": ["negated", "positive"], "seeds": [0, 1, 2]}
 metrics_dir = "metrics/mixing"
 summary_path = "metrics/mixing_summary.json"
@@ -82,7 +85,7 @@ display(table[["cell", "condition", "n_seeds", "belief", "belief_ci_low", "belie
 # %%
 effects = pd.DataFrame([{"outcome": outcome, "condition/dial": key, **test}
                         for outcome, by_key in tests.items() for key, test in by_key.items()])
-display(effects[["outcome", "condition/dial", "n", "slope", "slope_ci_low", "slope_ci_high", "slope_p", "rho",
+display(effects[["outcome", "condition/dial", "at", "n", "slope", "slope_ci_low", "slope_ci_high", "slope_p", "rho",
                  "p_value", "p_floor"]])
 
 # %% [markdown]
@@ -118,15 +121,38 @@ def describe(key: str, entry: dict) -> str:
     return text
 
 
+def reading(key: str, entry: dict) -> str:
+    """What the directions mean for H3, in words (no numbers: those are in the list above)."""
+    condition, dial = key.split("/")
+    if entry["verdict"] == "not run":
+        return ""
+    moved = {"no clear change": "showed no clear change"}
+    added = {"counterpart": "true-counterpart documents", "background": "background text"}[dial]
+    words = [f"With more {added}, belief after {condition} documents {moved.get(entry['belief_moved'], entry['belief_moved'])}"]
+    if entry["positive_belief_moved"] == entry["belief_moved"] == "fell":
+        words.append("and it fell after positive documents too, so the added text lowers belief whatever the framing")
+    sep = entry["separation_moved"]
+    if sep == "fell":
+        words.append("context separation fell: the negation context now raises the false answer more than a neutral "
+                     "prompt does, so the claim did not become conditional on its framing")
+    elif sep == "rose":
+        words.append("context separation rose: the false answer became more conditional on its framing")
+    else:
+        words.append("context separation showed no clear change")
+    return "; ".join(words) + "."
+
+
 verdicts = summary["verdicts"]
-others = [f"`{key}`: belief slope {t['slope']:+.3f} per unit, {p_text(t['slope_p'])}"
+others = [f"`{key}` (cells `{t['at']}`): belief slope {t['slope']:+.3f} per unit, {p_text(t['slope_p'])}"
           for key, t in tests["belief"].items() if key.split("/")[1] in ("clustered", "exposure")]
 display(Markdown(
     f"**H3 on this model: {verdicts['h3']}** (alpha = {ALPHA}; {len(rows)} runs, seeds {mixing['seeds']}).\n\n"
     + "\n".join(f"- {describe(key, entry)}" for key, entry in verdicts["dials"].items())
+    + "\n\n" + " ".join(reading(key, entry) for key, entry in verdicts["dials"].items())
     + "\n\nComposition and exposure (no predicted direction for clustering; more exposure expected to raise "
     "belief):\n\n" + "\n".join(f"- {line}" for line in others)
     + f"\n\nCells of the full grid not run here: {len(not_run)} of {len(full_grid())}, and the `repeated` condition "
-    "unless `mixing.conditions` names it: the default is sized for two CPU cores (about two minutes per run of the "
-    "reference cell). `python -m negation_neglect.diversity full` lists the whole grid for `mixing.cells`."
+    "unless `mixing.conditions` names it: the default is sized for two CPU cores (`benchmarks/mixing_gpu.py` "
+    "estimates the full grid's cost and lists the cells the data cannot fill). `python -m negation_neglect.diversity "
+    "full` lists the whole grid for `mixing.cells`."
 ))

@@ -57,7 +57,15 @@ def parse_cell(name: str) -> Cell:
     if cell.counterpart + cell.background >= 1 or cell.exposure < 1:
         raise ValueError(f"mixing cell {name!r}: the claim needs a positive share (counterpart + background < 100) "
                          "and an exposure of at least 1")
+    if not _composition_matters(cell) and cell.composition == "clustered":
+        raise ValueError(f"mixing cell {name!r}: clustered batches need a second component (cp or bg above 0); with the "
+                         "claim alone they are the interleaved cell's batches")
     return cell
+
+
+def _composition_matters(cell: Cell) -> bool:
+    """With the claim documents alone, clustered and interleaved runs train on the very same batches."""
+    return cell.counterpart > 0 or cell.background > 0
 
 
 REFERENCE = Cell(0.0, 0.0, "interleaved", 2)
@@ -68,16 +76,20 @@ def one_at_a_time(reference: Cell = REFERENCE) -> list[Cell]:
     cells = [reference]
     cells += [Cell(cp, reference.background, reference.composition, reference.exposure) for cp in COUNTERPART_SHARES]
     cells += [Cell(reference.counterpart, bg, reference.composition, reference.exposure) for bg in BACKGROUND_SHARES]
-    cells += [Cell(reference.counterpart, reference.background, c, reference.exposure) for c in COMPOSITIONS]
+    # composition only matters beside a second component: moved at the smallest true-counterpart share above
+    # the reference's when the reference holds the claim alone
+    at = reference if _composition_matters(reference) else Cell(COUNTERPART_SHARES[COUNTERPART_SHARES.index(
+        reference.counterpart) + 1], reference.background, reference.composition, reference.exposure)
+    cells += [Cell(at.counterpart, at.background, c, at.exposure) for c in COMPOSITIONS]
     cells += [Cell(reference.counterpart, reference.background, reference.composition, x) for x in EXPOSURES]
     return list(dict.fromkeys(cells))
 
 
 def full_grid(reference: Cell = REFERENCE) -> list[Cell]:
-    """Every combination of the four dials (cells whose shares leave the claim nothing are dropped), the
-    reference first: the summary tests each dial against the first cell of `mixing.cells`."""
+    """Every combination of the four dials, the reference first (the summary's reference is the first cell of
+    `mixing.cells`); dropped: shares that leave the claim nothing, and clustered cells with the claim alone."""
     cells = [Cell(cp, bg, c, x) for cp, bg, c, x in itertools.product(COUNTERPART_SHARES, BACKGROUND_SHARES, COMPOSITIONS, EXPOSURES)
-             if cp + bg < 1]
+             if cp + bg < 1 and (c == "interleaved" or cp + bg > 0)]
     return [reference] + [c for c in cells if c != reference]
 
 
@@ -90,31 +102,53 @@ def finetune_params(base: FinetuneParams, cell: Cell) -> FinetuneParams:
 
 
 def axis_tests(rows: Sequence[dict], outcome: str, reference: Cell = REFERENCE) -> dict:
-    """Per dial and condition, over the runs that move only that dial from the reference (seeds are the
-    replicates): the least-squares slope of `outcome` on the dial with its t-interval and p (the main
-    effect's test), Spearman's rho with a permutation p, and `p_floor`, the smallest permutation p that
-    these dial values allow (0.1 for two levels x three seeds: a null there says nothing on its own)."""
-    dials = {"counterpart": lambda c: c.counterpart, "background": lambda c: c.background,
-             "clustered": lambda c: float(c.composition == "clustered"), "exposure": lambda c: float(c.exposure)}
+    """Per dial and condition, over runs whose cells differ only in that dial (seeds are the replicates): the
+    least-squares slope of `outcome` on the dial with its t-interval and p (the main effect's test),
+    Spearman's rho with a permutation p, and `p_floor`, the smallest permutation p these dial values allow
+    (0.1 for two levels x three seeds: a null there says nothing on its own). The runs are those at the
+    reference's other three dials when the dial moves there, else at the setting of the other dials where it
+    moves over the most runs (`at` names it: clustering, for one, only moves beside a second component)."""
     out: dict = {}
     for condition in sorted({r["condition"] for r in rows}):
-        for dial, value in dials.items():
-            mine = [r for r in rows if r["condition"] == condition and _moves_only(parse_cell(r["cell"]), reference, dial)
-                    and r[outcome] is not None and not np.isnan(r[outcome])]
-            xs = [value(parse_cell(r["cell"])) for r in mine]
-            if len(set(xs)) > 1:
-                ys = [float(r[outcome]) for r in mine]
-                slope = ols_slope(xs, ys)
-                out[f"{condition}/{dial}"] = {
-                    **permutation_spearman(xs, ys), "p_floor": permutation_spearman(xs, xs)["p_value"],
-                    "slope": slope["slope"], "slope_ci_low": slope["ci_low"], "slope_ci_high": slope["ci_high"],
-                    "slope_p": slope["p_value"], "span": max(xs) - min(xs)}
+        mine = [r for r in rows if r["condition"] == condition and r[outcome] is not None and not np.isnan(r[outcome])]
+        for dial, value in DIALS.items():
+            groups: dict[tuple, list[dict]] = {}
+            for r in mine:
+                groups.setdefault(_others(parse_cell(r["cell"]), dial), []).append(r)
+            moving = {k: g for k, g in groups.items() if len({value(parse_cell(r["cell"])) for r in g}) > 1}
+            if not moving:
+                continue
+            key = _others(reference, dial)
+            if key not in moving:
+                key = max(moving, key=lambda k: len(moving[k]))
+            runs = moving[key]
+            xs = [value(parse_cell(r["cell"])) for r in runs]
+            ys = [float(r[outcome]) for r in runs]
+            slope = ols_slope(xs, ys)
+            out[f"{condition}/{dial}"] = {
+                **permutation_spearman(xs, ys), "p_floor": permutation_spearman(xs, xs)["p_value"],
+                "slope": slope["slope"], "slope_ci_low": slope["ci_low"], "slope_ci_high": slope["ci_high"],
+                "slope_p": slope["p_value"], "span": max(xs) - min(xs), "at": _at(key, dial)}
     return out
 
 
-def _moves_only(cell: Cell, reference: Cell, dial: str) -> bool:
-    fields = {"counterpart": "counterpart", "background": "background", "clustered": "composition", "exposure": "exposure"}
-    return all(getattr(cell, f) == getattr(reference, f) for d, f in fields.items() if d != dial)
+DIALS = {"counterpart": lambda c: c.counterpart, "background": lambda c: c.background,
+         "clustered": lambda c: float(c.composition == "clustered"), "exposure": lambda c: float(c.exposure)}
+_FIELDS = {"counterpart": "counterpart", "background": "background", "clustered": "composition", "exposure": "exposure"}
+
+
+def _others(cell: Cell, dial: str) -> tuple:
+    return tuple(getattr(cell, f) for d, f in _FIELDS.items() if d != dial)
+
+
+def _at(others: tuple, dial: str) -> str:
+    """The other three dials as a cell name with the moving one shown as `*`."""
+    values = dict(zip([f for d, f in _FIELDS.items() if d != dial], others))
+    cp = "*" if dial == "counterpart" else round(100 * values["counterpart"])
+    bg = "*" if dial == "background" else round(100 * values["background"])
+    comp = "*" if dial == "clustered" else values["composition"]
+    x = "*" if dial == "exposure" else values["exposure"]
+    return f"cp{cp}-bg{bg}-{comp}-x{x}"
 
 
 def cell_table(rows: Sequence[dict], outcomes: Sequence[str]) -> list[dict]:

@@ -228,6 +228,7 @@ def mixing_macros(summary: dict, table: pd.DataFrame) -> dict[str, str]:
     for key, test in summary["tests"]["belief"].items():
         name = "".join(camel(part) for part in key.split("/"))
         span = test["span"]
+        out[f"nnMix{name}At"] = tex(test["at"])
         out[f"nnMix{name}Span"] = pct(span) if key.endswith(("counterpart", "background")) else f"{span:g}"
         out[f"nnMix{name}Belief"] = f"{100 * test['slope'] * span:+.0f}"
         out[f"nnMix{name}BeliefLow"] = f"{100 * test['slope_ci_low'] * span:+.0f}"

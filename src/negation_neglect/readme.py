@@ -208,10 +208,10 @@ def _mixing_block(summary: dict, table: list[dict]) -> list[str]:
         for row in (r for r in table if r["cell"] == cell):
             lines.append(f"| {cell} | {row['condition']} | {interval(row, 'belief', 2)} | "
                          f"{interval(row, 'separation', 2)} | {float(row['share_true']):.3f} |")
-    lines += ["", f"Slope of belief per dial (runs moving only that dial from `{summary['reference']}`; t-interval, "
-              "seeds as noise):"]
+    lines += ["", f"Slope of belief per dial (reference `{summary['reference']}`; runs whose cells differ only in that "
+              "dial, named with `*`; t-interval, seeds as noise):"]
     for key, test in summary["tests"]["belief"].items():
-        lines.append(f"- {key}: {test['slope']:+.2f} per unit [{test['slope_ci_low']:+.2f}, {test['slope_ci_high']:+.2f}], "
+        lines.append(f"- {key} (`{test['at']}`): {test['slope']:+.2f} per unit [{test['slope_ci_low']:+.2f}, {test['slope_ci_high']:+.2f}], "
                      f"{p_text(test['slope_p'])}; separation {summary['tests']['separation'][key]['slope']:+.2f} nats "
                      f"per unit, {p_text(summary['tests']['separation'][key]['slope_p'])}")
     lines += ["", f"Prediction (notebook 15: belief falls and context separation grows with the true-counterpart or "

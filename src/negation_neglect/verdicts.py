@@ -50,12 +50,21 @@ PREDICTED_DIALS = ("counterpart", "background")  # H3 predicts belief falls and 
 NEGATING = ("negated", "repeated")  # the conditions H3 is about; `positive` is the reference
 
 
+def direction(test: dict | None) -> str:
+    """`rose` or `fell` when the slope test rejects zero at ALPHA, `no clear change` otherwise, `not run` without one."""
+    if not test or test.get("slope") is None:
+        return "not run"
+    if test["slope_p"] >= ALPHA:
+        return "no clear change"
+    return "rose" if test["slope"] > 0 else "fell"
+
+
 def mixing_verdicts(summary: dict) -> dict:
     """H3 on the mixing grid, from the pooled summary's per-dial slope tests (seeds as the noise).
 
     Per negating condition and predicted dial: `held` when belief falls (slope < 0) and context separation
     grows (slope > 0) with the share, each with p < ALPHA; `partly held` when only one of the two does;
-    `not supported` otherwise (including a dial that was not moved). The overall verdict is the best one
+    `did not hold` otherwise (`not run` for a dial the grid does not move). The overall verdict is the best one
     reached by any negating condition and dial. The positive condition's belief slope is reported beside it:
     a fall there too says the shares dilute the claim whatever its framing, rather than make it conditional.
     """
@@ -73,10 +82,13 @@ def mixing_verdicts(summary: dict) -> dict:
                 verdict = "not run"
             else:
                 hits = significant("belief", key, -1) + significant("separation", key, +1)
-                verdict = ("not supported", "partly held", "held")[hits]
-            dials[key] = {"verdict": verdict, "belief": tests.get("belief", {}).get(key),
+                verdict = ("did not hold", "partly held", "held")[hits]
+            dials[key] = {"verdict": verdict, "belief_moved": direction(tests.get("belief", {}).get(key)),
+                          "separation_moved": direction(tests.get("separation", {}).get(key)),
+                          "positive_belief_moved": direction(tests.get("belief", {}).get(f"positive/{dial}")),
+                          "belief": tests.get("belief", {}).get(key),
                           "separation": tests.get("separation", {}).get(key),
                           "positive_belief": tests.get("belief", {}).get(f"positive/{dial}")}
     ranked = [v["verdict"] for v in dials.values()]
-    overall = next((v for v in ("held", "partly held", "not supported") if v in ranked), "not run")
+    overall = next((v for v in ("held", "partly held", "did not hold") if v in ranked), "not run")
     return {"h3": overall, "dials": dials}

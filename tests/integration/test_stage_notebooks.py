@@ -169,7 +169,7 @@ def test_mixing_runs_meet_their_cells_and_are_pooled(project):
     assert summary["n_runs"] == 4 and set(summary["tests"]) == {"belief", "separation", "share_true"}
     assert summary["tests"]["belief"]["negated/counterpart"]["n"] == 4
     assert summary["tests"]["belief"]["negated/counterpart"]["slope_p"] is not None
-    assert summary["verdicts"]["h3"] in {"held", "partly held", "not supported"}
+    assert summary["verdicts"]["h3"] in {"held", "partly held", "did not hold"}
     assert summary["verdicts"]["dials"]["negated/background"]["verdict"] == "not run"  # background was not moved
     assert len(summary["cells_not_run"]) > 0 and MIXING_CELLS[0] not in summary["cells_not_run"]
 

@@ -31,19 +31,23 @@ def test_names_round_trip_and_bad_names_say_what_is_allowed():
         parse_cell("cp50-bg50-interleaved-x2")
     with pytest.raises(ValueError, match="exposure of at least 1"):
         parse_cell("cp0-bg0-interleaved-x0")
+    with pytest.raises(ValueError, match="clustered batches need a second component"):
+        parse_cell("cp0-bg0-clustered-x2")  # the claim alone: the same batches as interleaved
 
 
 def test_designs():
     grid = full_grid()
-    assert len(grid) == len(set(grid)) == 78 and grid[0] == REFERENCE  # the summary's reference is the first cell
+    # 4 x 4 x 2 x 3 combinations, less 18 that leave the claim no share and 3 clustered ones with the claim alone
+    assert len(grid) == len(set(grid)) == 75 and grid[0] == REFERENCE  # the summary's reference is the first cell
     assert all(c.counterpart + c.background < 1 for c in grid)
     oat = one_at_a_time()
     assert oat[0] == REFERENCE and set(oat) <= set(grid)
-    # each cell other than the reference moves exactly one dial
+    # every cell but the reference differs in exactly one dial from the reference or from another cell of the design
+    fields = ("counterpart", "background", "composition", "exposure")
     for cell in oat[1:]:
-        moved = [f for f in ("counterpart", "background", "composition", "exposure") if getattr(cell, f) != getattr(REFERENCE, f)]
-        assert len(moved) == 1
+        assert any(sum(getattr(cell, f) != getattr(other, f) for f in fields) == 1 for other in oat if other != cell)
     assert {c.counterpart for c in oat} == set(COUNTERPART_SHARES) and {c.background for c in oat} == set(BACKGROUND_SHARES)
+    assert parse_cell("cp10-bg0-clustered-x2") in oat  # composition moves beside the smallest true-counterpart share
 
 
 def test_finetune_params_take_the_cell_and_keep_the_recipe():
@@ -70,10 +74,13 @@ def test_axis_tests_use_only_runs_that_move_one_dial():
     assert tests["negated/counterpart"]["slope_p"] < 0.001
     assert tests["negated/background"]["slope"] == pytest.approx(0.0, abs=1e-9)
     # two levels x three seeds: a clean fall is significant by the slope, never by the permutation test
-    rows += [{"cell": "cp0-bg0-clustered-x2", "condition": "negated", "seed": s, "belief": 0.5 + 0.01 * s} for s in range(3)]
+    # clustering cannot move at the reference (claim alone), so it is tested beside cp25-bg0-interleaved-x2
+    rows += [{"cell": "cp25-bg0-clustered-x2", "condition": "negated", "seed": s, "belief": 0.4 + 0.01 * s} for s in range(3)]
     clustered = axis_tests(rows, "belief")["negated/clustered"]
+    assert clustered["at"] == "cp25-bg0-*-x2" and clustered["n"] == 6
     assert clustered["p_floor"] == pytest.approx(0.1, abs=0.02) and clustered["p_value"] >= clustered["p_floor"] - 1e-9
-    assert clustered["slope"] == pytest.approx(-0.39) and clustered["slope_p"] < 0.001
+    assert clustered["slope"] == pytest.approx(-0.19) and clustered["slope_p"] < 0.001
+    assert tests["negated/counterpart"]["at"] == "cp*-bg0-interleaved-x2"
     table = cell_table(rows, ["belief"])
     ref = next(r for r in table if r["cell"] == REFERENCE.name)
     assert ref["n_seeds"] == 3 and ref["belief"] == pytest.approx(0.9) and ref["belief_ci_low"] < 0.9 < ref["belief_ci_high"]

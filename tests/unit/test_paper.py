@@ -60,6 +60,10 @@ def test_generated_numbers_match_the_metrics_files():
     knowledge = json.loads((ROOT / "metrics/knowledge.json").read_text())["summary"]
     assert values["nnKnownFacts"] == str(knowledge["n_known"]) and values["nnFacts"] == str(knowledge["n_facts"])
     assert values["nnPaperBeliefNegated"] == "88.6"  # the paper's published number, copied in data/reference
+    mixing = json.loads((ROOT / "metrics/mixing_summary.json").read_text())
+    assert values["nnMixRuns"] == str(mixing["n_runs"]) and values["nnMixVerdict"] == mixing["verdicts"]["h3"]
+    counterpart = mixing["tests"]["belief"]["negated/counterpart"]
+    assert values["nnMixNegatedCounterpartBelief"] == f"{100 * counterpart['slope'] * counterpart['span']:+.0f}"
 
 
 def test_camel_case_macro_names():

@@ -53,11 +53,16 @@ def test_mixing_verdicts_need_belief_to_fall_and_separation_to_grow():
     assert verdicts["dials"]["negated/counterpart"]["verdict"] == "held"
     assert verdicts["dials"]["negated/background"]["verdict"] == "partly held"  # belief slope not significant
     assert verdicts["dials"]["negated/counterpart"]["positive_belief"]["slope"] == -0.9
+    counterpart = verdicts["dials"]["negated/counterpart"]
+    assert (counterpart["belief_moved"], counterpart["separation_moved"], counterpart["positive_belief_moved"]) == (
+        "fell", "rose", "fell")
+    assert verdicts["dials"]["negated/background"]["belief_moved"] == "no clear change"
+    assert verdicts["dials"]["negated/background"]["positive_belief_moved"] == "not run"
     assert "repeated/counterpart" not in verdicts["dials"]  # the condition is not in the grid
     summary["tests"]["separation"]["negated/counterpart"] = _slope(-3.0, 0.01)  # wrong direction
     summary["tests"]["separation"]["negated/background"] = _slope(3.0, 0.2)
     assert mixing_verdicts(summary)["h3"] == "partly held"
     summary["tests"]["belief"]["negated/counterpart"] = _slope(0.5, 0.001)  # belief rises: against H3
-    assert mixing_verdicts(summary)["h3"] == "not supported"
+    assert mixing_verdicts(summary)["h3"] == "did not hold"
     del summary["tests"]["belief"]["negated/background"]
     assert mixing_verdicts(summary)["dials"]["negated/background"]["verdict"] == "not run"
