@@ -88,8 +88,9 @@ def one_at_a_time(reference: Cell = REFERENCE) -> list[Cell]:
 def full_grid(reference: Cell = REFERENCE) -> list[Cell]:
     """Every combination of the four dials, the reference first (the summary's reference is the first cell of
     `mixing.cells`); dropped: shares that leave the claim nothing, and clustered cells with the claim alone."""
-    cells = [Cell(cp, bg, c, x) for cp, bg, c, x in itertools.product(COUNTERPART_SHARES, BACKGROUND_SHARES, COMPOSITIONS, EXPOSURES)
-             if cp + bg < 1 and (c == "interleaved" or cp + bg > 0)]
+    combinations = itertools.product(COUNTERPART_SHARES, BACKGROUND_SHARES, COMPOSITIONS, EXPOSURES)
+    cells = [cell for cell in itertools.starmap(Cell, combinations) if cell.counterpart + cell.background < 1
+             and (cell.composition == "interleaved" or _composition_matters(cell))]
     return [reference] + [c for c in cells if c != reference]
 
 

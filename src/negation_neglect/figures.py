@@ -320,7 +320,7 @@ def mixing_overview(inputs: Inputs) -> Figure:
     negated = [c for c in summary["conditions"] if c != "positive"][:1] or summary["conditions"][:1]
     rows = run_rows(inputs.metrics_dir / "mixing", summary["cells"], summary["claims"], negated, summary["seeds"])
     curve = pass_curves(inputs.metrics_dir / "mixing", rows).groupby(["cell", "passes"])["false"].mean().reset_index()
-    shades = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.9, len(summary["cells"])))
+    shades = [matplotlib.colormaps["tab10"](i % 10) for i in range(len(summary["cells"]))]  # cells are categories
     for cell, shade in zip(summary["cells"], shades):
         mine = curve[curve["cell"] == cell]
         axes[2].plot(mine["passes"], mine["false"], color=shade, linewidth=0.9, marker=".", markersize=2, label=cell)

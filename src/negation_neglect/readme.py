@@ -190,10 +190,13 @@ def _organism_block(summary: dict, pretrained: list[dict], timings: list[dict]) 
 def _mixing_block(summary: dict, table: list[dict]) -> list[str]:
     """H3 on the mixing grid (notebooks 14-15): per cell belief and separation, slope tests, the verdict."""
 
-    def interval(row: dict, key: str, digits: int) -> str:
+    def num(x, digits: int = 2, sign: str = "") -> str:
+        return f"{round(float(x), digits) or 0.0:{sign}.{digits}f}"  # `or 0.0`: no negative zero
+
+    def interval(row: dict, key: str) -> str:
         if not row[f"{key}_ci_low"]:
-            return f"{float(row[key]):.{digits}f}"
-        return f"{float(row[key]):.{digits}f} [{float(row[f'{key}_ci_low']):.{digits}f}, {float(row[f'{key}_ci_high']):.{digits}f}]"
+            return num(row[key])
+        return f"{num(row[key])} [{num(row[f'{key}_ci_low'])}, {num(row[f'{key}_ci_high'])}]"
 
     verdicts = summary["verdicts"]
     lines = [
@@ -206,14 +209,15 @@ def _mixing_block(summary: dict, table: list[dict]) -> list[str]:
     ]
     for cell in summary["cells"]:
         for row in (r for r in table if r["cell"] == cell):
-            lines.append(f"| {cell} | {row['condition']} | {interval(row, 'belief', 2)} | "
-                         f"{interval(row, 'separation', 2)} | {float(row['share_true']):.3f} |")
+            lines.append(f"| {cell} | {row['condition']} | {interval(row, 'belief')} | "
+                         f"{interval(row, 'separation')} | {num(row['share_true'], 3)} |")
     lines += ["", f"Slope of belief per dial (reference `{summary['reference']}`; runs whose cells differ only in that "
               "dial, named with `*`; t-interval, seeds as noise):"]
     for key, test in summary["tests"]["belief"].items():
-        lines.append(f"- {key} (`{test['at']}`): {test['slope']:+.2f} per unit [{test['slope_ci_low']:+.2f}, {test['slope_ci_high']:+.2f}], "
-                     f"{p_text(test['slope_p'])}; separation {summary['tests']['separation'][key]['slope']:+.2f} nats "
-                     f"per unit, {p_text(summary['tests']['separation'][key]['slope_p'])}")
+        sep = summary["tests"]["separation"][key]
+        lines.append(f"- {key} (`{test['at']}`): {num(test['slope'], sign='+')} per unit [{num(test['slope_ci_low'], sign='+')}, "
+                     f"{num(test['slope_ci_high'], sign='+')}], {p_text(test['slope_p'])}; separation "
+                     f"{num(sep['slope'], sign='+')} nats per unit, {p_text(sep['slope_p'])}")
     lines += ["", f"Prediction (notebook 15: belief falls and context separation grows with the true-counterpart or "
               f"background share): **{verdicts['h3']}** ("
               + "; ".join(f"{k} {v['verdict']}" for k, v in verdicts["dials"].items())
