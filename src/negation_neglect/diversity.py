@@ -115,11 +115,11 @@ def axis_tests(rows: Sequence[dict], outcome: str, reference: Cell = REFERENCE) 
         for dial, value in DIALS.items():
             groups: dict[tuple, list[dict]] = {}
             for r in mine:
-                groups.setdefault(_others(parse_cell(r["cell"]), dial), []).append(r)
+                groups.setdefault(other_dials(parse_cell(r["cell"]), dial), []).append(r)
             moving = {k: g for k, g in groups.items() if len({value(parse_cell(r["cell"])) for r in g}) > 1}
             if not moving:
                 continue
-            key = _others(reference, dial)
+            key = other_dials(reference, dial)
             if key not in moving:
                 key = max(moving, key=lambda k: len(moving[k]))
             runs = moving[key]
@@ -138,7 +138,8 @@ DIALS = {"counterpart": lambda c: c.counterpart, "background": lambda c: c.backg
 _FIELDS = {"counterpart": "counterpart", "background": "background", "clustered": "composition", "exposure": "exposure"}
 
 
-def _others(cell: Cell, dial: str) -> tuple:
+def other_dials(cell: Cell, dial: str) -> tuple:
+    """The cell's values of the three dials other than `dial`: equal for cells that differ only in `dial`."""
     return tuple(getattr(cell, f) for d, f in _FIELDS.items() if d != dial)
 
 

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from negation_neglect.aggregate import competition_frame, curves
-from negation_neglect.diversity import parse_cell, pass_curves, run_rows
+from negation_neglect.diversity import other_dials, parse_cell, pass_curves, run_rows
 from negation_neglect.files import read_json
 from negation_neglect.world import FRAMINGS
 
@@ -299,10 +299,8 @@ def mixing_overview(inputs: Inputs) -> Figure:
     reference = parse_cell(summary["reference"])
     fig = Figure(figsize=(TWO_COLUMNS, 2.3), layout="constrained")
     axes = fig.subplots(1, 3)
-    fields = ("counterpart", "background", "composition", "exposure")
     for dial, style in (("counterpart", "-"), ("background", "--")):
-        keep = [all(getattr(parse_cell(c), f) == getattr(reference, f) for f in fields if f != dial) for c in table["cell"]]
-        moved = table[keep]
+        moved = table[[other_dials(parse_cell(c), dial) == other_dials(reference, dial) for c in table["cell"]]]
         for ax, outcome in zip(axes[:2], ("belief", "separation")):
             for condition in summary["conditions"]:
                 mine = moved[moved["condition"] == condition].sort_values(dial)

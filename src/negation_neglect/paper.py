@@ -215,6 +215,11 @@ def _p_relation(p: float) -> str:
     return "<0.001" if p < 0.001 else f"={p:.3f}"
 
 
+def _key_name(key: str) -> str:
+    """`negated/counterpart` -> `NegatedCounterpart`."""
+    return "".join(camel(part) for part in key.split("/"))
+
+
 def mixing_macros(summary: dict, table: pd.DataFrame) -> dict[str, str]:
     """H3: the mixing grid's size, the reference cell's belief, and per condition and dial the change in belief
     (points) and context separation (nats) over the dial's range, with t-intervals and p; the verdicts."""
@@ -226,7 +231,7 @@ def mixing_macros(summary: dict, table: pd.DataFrame) -> dict[str, str]:
         out[f"nnMixRefBelief{camel(row.condition)}"] = pct(row.belief)
         out[f"nnMixRefSeparation{camel(row.condition)}"] = f"{row.separation:.2f}"
     for key, test in summary["tests"]["belief"].items():
-        name = "".join(camel(part) for part in key.split("/"))
+        name = _key_name(key)
         span = test["span"]
         out[f"nnMix{name}At"] = tex(test["at"])
         out[f"nnMix{name}Span"] = pct(span) if key.endswith(("counterpart", "background")) else f"{span:g}"
@@ -238,7 +243,7 @@ def mixing_macros(summary: dict, table: pd.DataFrame) -> dict[str, str]:
         out[f"nnMix{name}Sep"] = f"{sep['slope'] * span:+.2f}"
         out[f"nnMix{name}SepP"] = _p_relation(sep["slope_p"])
     for key, entry in summary["verdicts"]["dials"].items():
-        out[f"nnMixVerdict{''.join(camel(part) for part in key.split('/'))}"] = entry["verdict"]
+        out[f"nnMixVerdict{_key_name(key)}"] = entry["verdict"]
     return out
 
 
