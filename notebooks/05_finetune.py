@@ -49,16 +49,18 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from negation_neglect.finetune import run_finetune, save_summary, write_step_log
+from negation_neglect.finetune import run_finetune, save_summary, timing_of, write_step_log
 from negation_neglect.params import FinetuneParams
+from negation_neglect.timing import record
 
 cfg = FinetuneParams(**finetune)
 summary, log = run_finetune(cfg, claim, condition, int(seed), base_dir, data_dir, background_path, knowledge_path,
                             facts_path, out_dir)
 write_step_log(log, steps_path)
-save_summary({k: v for k, v in summary.items() if k not in ("train_seconds", "median_tokens_per_second")},
-             summary_path)
-pd.Series({k: v for k, v in summary.items() if k not in ("train_seconds", "median_tokens_per_second")}).to_frame("value")
+save_summary(summary, summary_path)
+if (timing := timing_of(log)) is not None:  # wall-clock time goes to a timing record, not to the metrics
+    record(f"finetune/{claim}/{condition}/seed{seed}", timing)
+pd.Series(summary).to_frame("value")
 
 # %% [markdown]
 # ## Loss over training

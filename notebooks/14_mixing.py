@@ -66,14 +66,17 @@ from negation_neglect.diversity import finetune_params, parse_cell
 from negation_neglect.evalsuite import load_suite
 from negation_neglect.evaluate import evaluate_run, write_rows
 from negation_neglect.files import write_json
-from negation_neglect.finetune import run_finetune
+from negation_neglect.finetune import run_finetune, timing_of
 from negation_neglect.params import EvaluateParams, FinetuneParams
 from negation_neglect.synthesis import read_documents
+from negation_neglect.timing import record
 
 the_cell = parse_cell(cell)
 cfg = finetune_params(FinetuneParams(**finetune), the_cell)
 summary, log = run_finetune(cfg, claim, condition, int(seed), base_dir, data_dir, background_path, knowledge_path,
                             facts_path, out_dir)
+if (timing := timing_of(log)) is not None:  # wall-clock time goes to a timing record, not to the metrics
+    record(f"mixing/{cell}/{claim}/{condition}/seed{seed}", timing)
 rows, belief = evaluate_run(EvaluateParams(**evaluate), base_dir, out_dir, summary["checkpoints"],
                             load_claim(Path(claims_dir) / f"{claim}.yaml"), load_suite(Path(eval_dir) / f"{claim}.yaml"),
                             read_documents(Path(data_dir) / claim / f"{condition}.jsonl"))

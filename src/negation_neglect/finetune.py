@@ -121,8 +121,8 @@ def run_finetune(
 
 
 def summarise(log: list[dict], batch_list, claim: str, condition: str, seed: int, cfg: FinetuneParams) -> dict:
+    """What the run did, as a function of its inputs only (timings are in `timing_of`)."""
     measured = token_shares(batch_list, COMPONENTS)
-    seconds = [e["seconds"] for e in log]
     return {
         "claim": claim,
         "condition": condition,
@@ -136,23 +136,28 @@ def summarise(log: list[dict], batch_list, claim: str, condition: str, seed: int
         "requested_shares": {k: v for k, v in cfg.mixture.model_dump().items() if v > 0},
         "first_loss": log[0]["loss"] if log else None,
         "final_loss": log[-1]["loss"] if log else None,
-        "median_tokens_per_second": round(statistics.median(e["tokens"] / e["seconds"] for e in log), 1) if log else None,
-        "train_seconds": round(sum(seconds), 1),
     }
 
 
+def timing_of(log: list[dict]) -> dict | None:
+    """Training time of the steps trained in this call; None when none was (a finished run reread)."""
+    timed = [e for e in log if "seconds" in e]
+    if not timed:
+        return None
+    return {"steps_timed": len(timed), "train_seconds": round(sum(e["seconds"] for e in timed), 1),
+            "median_tokens_per_second": round(statistics.median(e["tokens"] / e["seconds"] for e in timed), 1)}
+
+
 def write_step_log(log: list[dict], path: str | Path) -> None:
-    """Per-step CSV for DVC plots: step, loss, per-component losses, lr, tokens, tokens per second."""
+    """Per-step CSV for DVC plots: step, loss, per-component losses, lr, tokens (no timings: byte-stable)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns = ["step", "loss", *[f"loss_{c}" for c in COMPONENTS], "lr", "tokens", "tokens_per_second"]
+    columns = ["step", "loss", *[f"loss_{c}" for c in COMPONENTS], "lr", "tokens"]
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for e in log:
-            row = {k: e.get(k, "") for k in columns}
-            row["tokens_per_second"] = round(e["tokens"] / e["seconds"], 1)
-            writer.writerow(row)
+            writer.writerow({k: e.get(k, "") for k in columns})
 
 
 def save_summary(summary: dict, path: str | Path) -> None:

@@ -50,7 +50,8 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
     runs = sorted((metrics_dir / "training").glob("*/*/seed*.json"))
     if runs:
         lines += ["", *_training_block([read_json(p) for p in runs])]
-        lines += ["", _training_time(sorted((metrics_dir / "training").glob("*/*/seed*_steps.csv")))]
+        timed = _training_time(runs, metrics_dir.parent / "benchmarks/results/stage_timing.json")
+        lines += ["", timed] if timed else []
     if (metrics_dir / "belief.json").is_file():
         lines += ["", *_belief_block(read_json(metrics_dir / "belief.json"))]
     if (metrics_dir / "interference_summary.json").is_file():
@@ -74,15 +75,22 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
     return "\n".join(lines)
 
 
-def _training_time(step_logs: list[Path]) -> str:
-    """Wall time of the grid's optimizer steps, summed from the per-step logs (tokens / tokens per second)."""
-    per_run = []
-    for path in step_logs:
-        with open(path) as handle:
-            per_run.append(sum(float(r["tokens"]) / float(r["tokens_per_second"]) for r in csv.DictReader(handle)))
+def _training_time(runs: list[Path], gathered_path: Path) -> str | None:
+    """Wall time of the grid's optimizer steps, from the gathered timing records of these runs."""
+    if not gathered_path.is_file():
+        return None
+    gathered = read_json(gathered_path)
+    keys = [f"finetune/{p.parent.parent.name}/{p.parent.name}/{p.stem}" for p in runs]
+    timed = [gathered[k] for k in keys if k in gathered]
+    if not timed:
+        return None
+    seconds = [t["train_seconds"] for t in timed]
+    machine = timed[0]["machine"]
     return (
-        f"Training time of the grid, summed from the step logs: **{sum(per_run) / 60:.1f} min** for {len(per_run)} runs "
-        f"(median run {statistics.median(per_run) / 60:.1f} min, longest {max(per_run) / 60:.1f} min)."
+        f"Training time of the grid ({len(timed)} of {len(runs)} runs timed, {machine['cores']} CPU cores): "
+        f"**{sum(seconds) / 60:.1f} min** (median run {statistics.median(seconds) / 60:.1f} min, longest "
+        f"{max(seconds) / 60:.1f} min; median {statistics.median(t['median_tokens_per_second'] for t in timed):,.0f} "
+        "tokens/s)."
     )
 
 

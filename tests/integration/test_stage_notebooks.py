@@ -117,7 +117,12 @@ def test_finetune_run_meets_its_mixture_and_saves_checkpoints(project):
     saved = sorted(int(p.name.split("-")[1]) for p in (run / "checkpoints").iterdir())
     assert saved == summary["checkpoints"] and saved[0] == 0 and saved[-1] == summary["steps"]
     steps = (project / f"metrics/training/{CLAIM}/negated/seed0_steps.csv").read_text().splitlines()
-    assert steps[0].startswith("step,loss,loss_claim") and len(steps) == summary["steps"] + 1
+    assert steps[0] == "step,loss,loss_claim,loss_counterpart,loss_background,loss_retention,lr,tokens"
+    assert len(steps) == summary["steps"] + 1
+    assert not (run / "state.pt").exists() and (run / "log.json").is_file()
+    assert "seconds" not in json.dumps(summary)  # timings go to the timing record, never to the metrics
+    timing = json.loads((project / f"outputs/timing/finetune/{CLAIM}/negated/seed0.json").read_text())
+    assert timing["steps_timed"] == summary["steps"] and timing["train_seconds"] > 0
 
 
 def test_evaluation_writes_competition_rows_and_belief(project):

@@ -11,7 +11,8 @@ from safetensors.torch import load_file
 
 from negation_neglect.mixture import Example, batches, plan_mixture
 from negation_neglect.model import load_base
-from negation_neglect.training import LoraSettings, RunSettings, TrainingError, checkpoint_steps, train
+from negation_neglect.training import (LoraSettings, RunSettings, Speedups, StepDropout, TrainingError,
+                                      _ChunkedHeadLoss, checkpoint_steps, train, without_timing)
 
 NAMES = ("claim", "counterpart", "background", "retention")
 LORA = LoraSettings(rank=4, alpha=8, dropout=0.1, target_modules=("q_proj", "v_proj", "down_proj"))
@@ -76,19 +77,70 @@ def test_step_zero_checkpoint_is_the_base_model(tiny_model_dir, batch_list, tmp_
     torch.testing.assert_close(got, expected, rtol=0, atol=0)
 
 
-def _without_timing(log):
-    return [{k: v for k, v in e.items() if k != "seconds"} for e in log]
-
-
 def test_killed_run_resumes_to_the_same_adapter_and_log(tiny_model_dir, batch_list, tmp_path):
     full = train(tiny_model_dir, batch_list, NAMES, LORA, _run(), tmp_path / "full", {"id": 3})
     partial = train(tiny_model_dir, batch_list, NAMES, LORA, _run(), tmp_path / "resumed", {"id": 3}, stop_after=5)
     assert len(partial) == 5
     resumed = train(tiny_model_dir, batch_list, NAMES, LORA, _run(), tmp_path / "resumed", {"id": 3})
-    assert _without_timing(resumed) == _without_timing(full)
+    assert without_timing(resumed) == without_timing(full)
     last = f"checkpoints/step-{len(batch_list):05d}/adapter_model.safetensors"
     a, b = load_file(tmp_path / "full" / last), load_file(tmp_path / "resumed" / last)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_a_finished_run_keeps_no_resume_state_and_is_not_trained_again(tiny_model_dir, batch_list, tmp_path):
+    log = train(tiny_model_dir, batch_list, NAMES, LORA, _run(), tmp_path / "run", {"id": 7})
+    assert not (tmp_path / "run/state.pt").exists()
+    assert all("seconds" in e for e in log)
+    again = train(tiny_model_dir, batch_list, NAMES, LORA, _run(), tmp_path / "run", {"id": 7})
+    assert again == without_timing(log)  # read back from log.json: nothing was trained, so nothing was timed
+
+
+def test_speedups_keep_the_loss_curve(tiny_model_dir, batch_list, tmp_path):
+    """Every speedup on versus none, bf16, dropout off: the same optimisation up to bf16 rounding order."""
+    lora = LoraSettings(rank=4, alpha=8, dropout=0.0, target_modules=("q_proj", "v_proj", "down_proj"))
+    runs = {}
+    for name, speedups in {"none": Speedups.none(), "all": Speedups()}.items():
+        log = train(tiny_model_dir, batch_list, NAMES, lora, _run(precision="bf16", lr=1e-2, speedups=speedups),
+                    tmp_path / name, {"id": 8})
+        runs[name] = [e["loss"] for e in log]
+    assert runs["all"] != runs["none"]  # a different computation, not the same one twice
+    assert max(abs(a - b) for a, b in zip(runs["all"], runs["none"])) < 0.02 * max(runs["none"])
+
+
+def test_chunked_head_loss_matches_cross_entropy_and_its_gradient():
+    torch.manual_seed(0)
+    hidden = torch.randn(37, 8, dtype=torch.float64, requires_grad=True)
+    weight = torch.randn(50, 8, dtype=torch.float64)
+    targets = torch.randint(0, 50, (37,))
+    expected = torch.nn.functional.cross_entropy(hidden @ weight.T, targets, reduction="none")
+    (grad_expected,) = torch.autograd.grad((expected * torch.arange(37)).sum(), hidden)
+    got = _ChunkedHeadLoss.apply(hidden, weight, targets, 10)  # chunks of 10, 10, 10, 7
+    (grad_got,) = torch.autograd.grad((got * torch.arange(37)).sum(), hidden)
+    torch.testing.assert_close(got, expected.float(), rtol=1e-6, atol=1e-6)
+    torch.testing.assert_close(grad_got, grad_expected, rtol=1e-4, atol=1e-5)  # the loss is computed in fp32
+
+
+def test_step_dropout_rate_scale_and_step_seeding():
+    class Source:
+        rng = None
+
+    source = Source()
+    dropout = StepDropout(0.25, source)
+    x = torch.ones(200_000)
+
+    def draw(step):
+        import numpy as np
+
+        source.rng = np.random.default_rng([0, step])
+        return dropout(x)
+
+    a, b, c = draw(3), draw(3), draw(4)
+    assert torch.equal(a, b) and not torch.equal(a, c)  # a resumed step draws the same mask
+    assert (a == 0).float().mean().item() == pytest.approx(0.25, abs=0.005)
+    assert a.mean().item() == pytest.approx(1.0, abs=0.01)  # inverted dropout keeps the expectation
+    dropout.eval()
+    assert dropout(x) is x
 
 
 def test_changed_inputs_start_afresh(tiny_model_dir, batch_list, tmp_path):
@@ -101,3 +153,41 @@ def test_non_finite_loss_stops_with_the_step_and_last_checkpoint(tiny_model_dir,
     with pytest.raises(TrainingError, match=r"non-finite loss .* at step \d+; stopped\. Last good checkpoint: .*step-"):
         train(tiny_model_dir, batch_list, NAMES, LORA, _run(lr=1e12, grad_clip=1e12), tmp_path / "run", {"id": 6})
     assert (tmp_path / "run/checkpoints/step-00000/adapter_model.safetensors").is_file()
+
+
+_TRAIN_SCRIPT = """
+import sys
+import torch
+from negation_neglect.mixture import Example, batches, plan_mixture
+from negation_neglect.training import LoraSettings, RunSettings, train
+ids = [[(7 * i + j) % 400 + 2 for j in range(20)] for i in range(12)]
+examples = {"claim": [Example("claim", tuple(x), tuple(x)) for x in ids]}
+batch_list = batches(plan_mixture(examples, {"claim": 1.0}, epochs=1, seed=0), ("claim",), 32, 2, "interleaved", 0, 0)
+lora = LoraSettings(rank=4, alpha=8, dropout=0.1, target_modules=("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                    "up_proj", "down_proj"))
+run = RunSettings(5e-2, 0.1, 0.0, 1.0, 3, 2, sys.argv[3], "cpu", 0)
+train(sys.argv[1], batch_list, ("claim",), lora, run, sys.argv[2], {"id": 9})
+"""
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_run_folders_are_byte_identical_across_hash_seeds(tiny_model_dir, tmp_path, precision):
+    """Two processes with different PYTHONHASHSEED write the same bytes (set order, timings, state)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    folders = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"hash{hash_seed}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT / "src")}
+        done = subprocess.run([sys.executable, "-c", _TRAIN_SCRIPT, str(tiny_model_dir), str(out), precision],
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        folders.append(out)
+    files = [sorted(p.relative_to(f).as_posix() for p in f.rglob("*") if p.is_file()) for f in folders]
+    assert files[0] == files[1] and "log.json" in files[0] and "state.pt" not in files[0]
+    different = [name for name in files[0] if (folders[0] / name).read_bytes() != (folders[1] / name).read_bytes()]
+    assert different == []
