@@ -1,12 +1,21 @@
-"""Training throughput and peak memory: this package's trainer versus a plain Hugging Face Trainer.
+"""Training throughput and peak memory: this package's trainer, its speedups one by one, and a plain Trainer.
 
 Same base model, same LoRA adapter, same documents, same machine, measured side by side: each round
-runs both trainers in fresh subprocesses, alternating which goes first, and each subprocess reports
-its per-step throughput (real, non-padding tokens per second) and its peak resident memory.
+runs every configuration in a fresh subprocess, in an order that rotates from round to round, and each
+subprocess reports its per-step throughput (real, non-padding tokens per second), its peak resident
+memory and its per-step losses.
 
-- `ours`: packed blocks (no padding), bf16 autocast with fp32 LoRA weights where supported.
+- `ours`: packed blocks (no padding), bf16 autocast with fp32 LoRA weights, every speedup of
+  `training.Speedups` on (the default).
+- `baseline`: the same trainer with every speedup off (`Speedups.none()`): the first trainer.
+- `without_<name>`: every speedup but one, so each one's share of the gain is measured, not assumed.
 - `plain`: `transformers.Trainer` with its defaults: one document per row, padded to the longest row
   of the batch by `DataCollatorForLanguageModeling`, fp32.
+
+Numerics: `ours` and `baseline` see the same batches from the same initial adapter; with dropout their
+masks come from different generators, so their loss curves agree statistically, not bit for bit. The
+benchmark reports the largest per-step loss difference between them, with dropout as configured and
+with dropout off (`--no-dropout` runs of both, where only the arithmetic differs).
 
 Also reported: model FLOPs utilisation against a measured bf16 matmul peak of the same machine, using
 4 x parameters FLOPs per trained token (forward 2N, backward through activations 2N; the frozen base
@@ -33,15 +42,25 @@ BATCH_DOCS = 4  # documents per step for the plain trainer; ours packs the same 
 BLOCK = 256
 
 
-def _lora():
+def _lora(dropout: bool = True):
     from negation_neglect.params import LoraParams
     from negation_neglect.training import LoraSettings
 
     p = LoraParams()
-    return LoraSettings(p.rank, p.alpha, p.dropout, tuple(p.target_modules))
+    return LoraSettings(p.rank, p.alpha, p.dropout if dropout else 0.0, tuple(p.target_modules))
 
 
-def run_ours(steps: int) -> list[float]:
+def _speedups(kind: str):
+    from negation_neglect.training import Speedups
+
+    if kind.startswith("baseline"):
+        return Speedups.none()
+    if kind.startswith("without_"):
+        return Speedups(**{kind.removeprefix("without_"): False})
+    return Speedups()
+
+
+def run_ours(steps: int, kind: str = "ours") -> tuple[list[float], list[float]]:
     import tempfile
 
     from transformers import AutoTokenizer
@@ -56,10 +75,10 @@ def run_ours(steps: int) -> list[float]:
     names = ("claim",)
     batch_list = batches(plan_mixture(examples, {"claim": 1.0}, 1, 0), names, BLOCK, BATCH_DOCS, "interleaved", 0,
                          tokenizer.eos_token_id)[: steps + 1]
-    run = RunSettings(1e-3, 0.0, 0.0, 1.0, 2, 10_000, "auto", "cpu", 0)
+    run = RunSettings(1e-3, 0.0, 0.0, 1.0, 2, 10_000, "auto", "cpu", 0, _speedups(kind))
     with tempfile.TemporaryDirectory() as tmp:
-        log = train(BASE, batch_list, names, _lora(), run, tmp, {"bench": True})
-    return [e["tokens"] / e["seconds"] for e in log[1:]]  # the first step warms up
+        log = train(BASE, batch_list, names, _lora(not kind.endswith("_no_dropout")), run, tmp, {"bench": True})
+    return [e["tokens"] / e["seconds"] for e in log[1:]], [e["loss"] for e in log]  # the first step warms up
 
 
 def run_plain(steps: int) -> list[float]:
@@ -108,7 +127,7 @@ def run_plain(steps: int) -> list[float]:
                                  use_cpu=True, seed=0, disable_tqdm=True)
         Trainer(model=model, args=args, train_dataset=data, data_collator=counting_collator,
                 callbacks=[timer]).train()
-    return rates[1:]
+    return rates[1:], []
 
 
 def matmul_peak(n: int = 2048, repeats: int = 10) -> float:
@@ -127,9 +146,17 @@ def matmul_peak(n: int = 2048, repeats: int = 10) -> float:
 
 
 def one(kind: str, steps: int) -> None:
-    rates = run_ours(steps) if kind == "ours" else run_plain(steps)
+    rates, losses = run_plain(steps) if kind == "plain" else run_ours(steps, kind)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"kind": kind, "tokens_per_second": rates, "peak_rss_mib": peak_mib}))
+    print(json.dumps({"kind": kind, "tokens_per_second": rates, "peak_rss_mib": peak_mib, "losses": losses}))
+
+
+def kinds() -> list[str]:
+    from dataclasses import fields
+
+    from negation_neglect.training import Speedups
+
+    return ["ours", "baseline", *[f"without_{f.name}" for f in fields(Speedups)], "plain"]
 
 
 def main() -> None:
@@ -137,44 +164,70 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--out", default="benchmarks/results/training.json")
-    parser.add_argument("--one", choices=["ours", "plain"], help=argparse.SUPPRESS)
+    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         one(args.one, args.steps)
         return
 
-    results: dict[str, dict[str, list[float]]] = {"ours": {"rates": [], "peaks": []}, "plain": {"rates": [], "peaks": []}}
+    sys.path.insert(0, str(ROOT / "src"))
+    order = kinds()
+    results: dict[str, dict[str, list]] = {k: {"rates": [], "peaks": [], "losses": []} for k in order}
     for r in range(args.rounds):
-        order = ("ours", "plain") if r % 2 == 0 else ("plain", "ours")
-        for kind in order:
+        shift = r % len(order)
+        for kind in order[shift:] + order[:shift]:
             out = subprocess.run([sys.executable, __file__, "--one", kind, "--steps", str(args.steps)],
                                  capture_output=True, text=True, check=True)
             record = json.loads(out.stdout.strip().splitlines()[-1])
             results[kind]["rates"] += record["tokens_per_second"]
             results[kind]["peaks"].append(record["peak_rss_mib"])
+            results[kind]["losses"] = record["losses"]
             print(f"round {r + 1} {kind}: median {statistics.median(record['tokens_per_second']):.0f} tokens/s, "
                   f"peak {record['peak_rss_mib']:.0f} MiB", flush=True)
+    numerics = {}
+    for kind in ("ours_no_dropout", "baseline_no_dropout"):  # only the arithmetic differs between these two
+        out = subprocess.run([sys.executable, __file__, "--one", kind, "--steps", str(args.steps)],
+                             capture_output=True, text=True, check=True)
+        numerics[kind] = json.loads(out.stdout.strip().splitlines()[-1])["losses"]
 
     from negation_neglect.files import read_json
 
     n_params = read_json(ROOT / "metrics/model_card.json")["n_parameters"]
     peak = matmul_peak()
-    summary = {}
+    summary: dict = {"configurations": {}}
     for kind, r in results.items():
         median = statistics.median(r["rates"])
-        summary[kind] = {
+        summary["configurations"][kind] = {
             "median_tokens_per_second": round(median, 1),
             "steps_measured": len(r["rates"]),
             "median_peak_rss_mib": round(statistics.median(r["peaks"])),
             "mfu": round(4 * n_params * median / peak, 4),
         }
-    summary["speedup"] = round(summary["ours"]["median_tokens_per_second"] / summary["plain"]["median_tokens_per_second"], 2)
+    conf = summary["configurations"]
+    summary["ours"], summary["baseline"], summary["plain"] = conf["ours"], conf["baseline"], conf["plain"]
+    summary["speedup"] = round(conf["ours"]["median_tokens_per_second"] / conf["plain"]["median_tokens_per_second"], 2)
+    summary["speedup_over_baseline"] = round(conf["ours"]["median_tokens_per_second"]
+                                             / conf["baseline"]["median_tokens_per_second"], 2)
+    summary["share_of_each_speedup"] = {  # the slowdown when only this speedup is off
+        kind.removeprefix("without_"): round(conf["ours"]["median_tokens_per_second"] / c["median_tokens_per_second"], 3)
+        for kind, c in conf.items() if kind.startswith("without_")
+    }
+
+    def largest(a: list[float], b: list[float]) -> float:
+        return round(max(abs(x - y) for x, y in zip(a, b)), 5)
+
+    summary["numerics"] = {
+        "max_abs_loss_difference_with_dropout": largest(results["ours"]["losses"], results["baseline"]["losses"]),
+        "max_abs_loss_difference_without_dropout": largest(numerics["ours_no_dropout"], numerics["baseline_no_dropout"]),
+        "losses_ours": results["ours"]["losses"], "losses_baseline": results["baseline"]["losses"],
+        "losses_ours_no_dropout": numerics["ours_no_dropout"], "losses_baseline_no_dropout": numerics["baseline_no_dropout"],
+    }
     summary["bf16_matmul_peak_tflops"] = round(peak / 1e12, 3)
     summary["setup"] = {"rounds": args.rounds, "steps_per_round": args.steps, "documents": str(DOCS.relative_to(ROOT)),
                         "plain_batch_documents": BATCH_DOCS, "ours_block": BLOCK, "ours_batch_blocks": BATCH_DOCS}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    print(json.dumps(summary, indent=2))
+    print(json.dumps({k: v for k, v in summary.items() if k != "numerics"}, indent=2))
 
 
 if __name__ == "__main__":
