@@ -39,12 +39,12 @@ class Speedups:
     """How a step is computed on the CPU; each is on by default, `Speedups.none()` is the first trainer.
 
     The benchmark (`benchmarks/bench_training.py`) times each against the others; none changes what is
-    optimised, only the arithmetic's order and the dropout masks' random source.
+    optimised, only the arithmetic's order and the dropout masks' random source. Measured and dropped:
+    frozen weights stored in bf16 once (no faster than autocast's per-step cast) and the causal attention
+    kernel without a mask (slower on these CPUs than the masked one).
     """
 
-    frozen_bf16: bool = True  # frozen base weights stored once in bf16, not cast by autocast at every step
     fused_loss: bool = True  # loss and its gradient in row chunks from the last hidden state: no (B, T, V) tensors
-    causal_kernel: bool = True  # no mask (the causal fast path) when a batch has no padding; no KV cache
     fast_dropout: bool = True  # LoRA dropout masks from a step-seeded numpy generator, in the input's dtype
     bf16_lora_input: bool = True  # bf16 activations enter the LoRA path as they are (no fp32 round trip)
 
@@ -144,17 +144,10 @@ class DropoutSource:
         self.rng = np.random.default_rng([self.seed, step])
 
 
-def apply_speedups(model: PeftModel, speedups: Speedups, autocast: torch.dtype | None, device: torch.device,
-                   seed: int) -> DropoutSource | None:
+def apply_speedups(model: PeftModel, speedups: Speedups, device: torch.device, seed: int) -> DropoutSource | None:
     """Rewire a LoRA model for the speedups that apply on this device; return the dropout masks' source."""
-    base = model.get_base_model()
-    head = base.get_output_embeddings()
-    if speedups.frozen_bf16 and autocast == torch.bfloat16:
-        for module in base.modules():
-            if isinstance(module, torch.nn.Linear) and module is not head and not module.weight.requires_grad:
-                module.weight.data = module.weight.data.to(torch.bfloat16)  # what autocast would cast it to
     source = None
-    for module in base.modules():
+    for module in model.get_base_model().modules():
         if hasattr(module, "lora_dropout"):
             if speedups.bf16_lora_input:
                 module.cast_input_dtype_enabled = False  # autocast casts to bf16 at the LoRA matmul anyway
@@ -318,7 +311,7 @@ def train(
     autocast = resolve_autocast(run.precision, device)
     model = lora_model(base_dir, lora, device)
     speedups = run.speedups
-    dropout = apply_speedups(model, speedups, autocast, device, run.seed)
+    dropout = apply_speedups(model, speedups, device, run.seed)
     fused = speedups.fused_loss and fused_loss_supported(model)
     if fused:
         head_weight = model.get_base_model().get_output_embeddings().weight.detach().to(autocast or torch.float32)
@@ -357,13 +350,11 @@ def train(
         if dropout is not None:
             dropout.at_step(step)
         tic = time.perf_counter()
-        mask = None if speedups.causal_kernel and bool(attention.all()) else attention
-        cache = {"use_cache": False} if speedups.causal_kernel else {}
         with torch.autocast(device.type, dtype=autocast or torch.float32, enabled=autocast is not None):
             if fused:
-                hidden = trunk(input_ids=input_ids, attention_mask=mask, **cache).last_hidden_state
+                hidden = trunk(input_ids=input_ids, attention_mask=attention).last_hidden_state
             else:
-                logits = model(input_ids=input_ids, attention_mask=mask, **cache).logits
+                logits = model(input_ids=input_ids, attention_mask=attention).logits
         if fused:
             loss, sums, counts = _fused_losses(hidden, head_weight, labels, comps, len(names))
         else:
