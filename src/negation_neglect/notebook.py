@@ -25,7 +25,9 @@ from pathlib import Path
 import jupytext
 import nbformat
 import papermill
+from jupyter_client import AsyncKernelManager
 from papermill.exceptions import PapermillExecutionError
+from traitlets import CaselessStrEnum
 
 from negation_neglect.params import Params, ParamsError, load_params
 
@@ -35,6 +37,13 @@ _TQDM_CLOCK = re.compile(r"\s*\[\d+:\d+(?::\d+)?<[^\]]*\]")  # "[00:05<00:00, 1.
 
 class NotebookError(ValueError):
     """A notebook source that the runner cannot use."""
+
+
+class LocalKernelManager(AsyncKernelManager):
+    """A kernel reached over local IPC sockets beside its connection file: no TCP ports are opened, so the
+    kernel has no reason to warn that its traffic is unencrypted."""
+
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
 
 def read_source(path: str | Path) -> nbformat.NotebookNode:
@@ -58,6 +67,43 @@ def preflight(params: Params, sections: Sequence[str]) -> None:
     if "knowledge" in sections:
         if not Path(params.knowledge.facts).is_file():
             raise ParamsError(f"params.yaml: 'knowledge.facts': file not found: {params.knowledge.facts}")
+
+
+def _out_paths(stage: dict) -> list[str]:
+    body = stage.get("do", stage)
+    paths = []
+    for key in ("outs", "metrics", "plots"):
+        for entry in body.get(key, []):
+            paths.append(entry if isinstance(entry, str) else next(iter(entry)))
+    return paths
+
+
+def _made_by(path: str, notebook: str, dvc_yaml: Path) -> str | None:
+    """The DVC stage, other than the notebook's own, whose outputs include `path` (None if none does)."""
+    import yaml
+
+    stages = yaml.safe_load(dvc_yaml.read_text()).get("stages", {})
+    for name, stage in stages.items():
+        if notebook in stage.get("do", stage).get("cmd", ""):
+            continue
+        for out in _out_paths(stage):
+            pattern = re.sub(r"\\\$\\\{[^}]*\\\}", "[^/]+", re.escape(out))
+            if re.fullmatch(pattern + "(/.*)?", path):
+                return name + ("@..." if "matrix" in stage or "foreach" in stage else "")
+    return None
+
+
+def check_inputs(notebook: str, values: dict[str, str], dvc_yaml: str | Path = "dvc.yaml") -> None:
+    """Stop before the kernel starts when a path parameter names another stage's output that is missing."""
+    dvc_yaml = Path(dvc_yaml)
+    if not dvc_yaml.is_file():
+        return
+    for name, value in values.items():
+        if "/" in value and not Path(value).exists():
+            stage = _made_by(value, notebook, dvc_yaml)
+            if stage:
+                raise NotebookError(f"-p {name}: {value} does not exist yet; the stage '{stage}' makes it "
+                                    f"(run `dvc repro {stage.removesuffix('@...')}` first)")
 
 
 def _collapse_progress(text: str) -> str:
@@ -138,6 +184,7 @@ def run_notebook(
             cwd=str(cwd),
             progress_bar=False,
             log_output=False,
+            kernel_manager_class=LocalKernelManager,
         )
     finally:
         if output.is_file():
@@ -167,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ParamsError(f"--params: unknown section(s) {', '.join(unknown)}; allowed: {', '.join(Params.model_fields)}")
         preflight(params, args.params)
         read_source(args.notebook)
+        check_inputs(args.notebook, dict(args.p))
     except (ValueError, OSError) as exc:  # ParamsError, ModelSourceError, NotebookError
         print(f"error: {exc}", file=sys.stderr)
         return 2
