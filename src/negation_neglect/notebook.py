@@ -17,17 +17,18 @@ collapsed to its final state and tqdm's rates and clocks are stripped. A failing
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import jupytext
 import nbformat
 import papermill
-from jupyter_client import AsyncKernelManager
 from papermill.exceptions import PapermillExecutionError
-from traitlets import CaselessStrEnum
+from traitlets.config import Config
 
 from negation_neglect.params import Params, ParamsError, load_params
 
@@ -37,13 +38,6 @@ _TQDM_CLOCK = re.compile(r"\s*\[\d+:\d+(?::\d+)?<[^\]]*\]")  # "[00:05<00:00, 1.
 
 class NotebookError(ValueError):
     """A notebook source that the runner cannot use."""
-
-
-class LocalKernelManager(AsyncKernelManager):
-    """A kernel reached over local IPC sockets beside its connection file: no TCP ports are opened, so the
-    kernel has no reason to warn that its traffic is unencrypted."""
-
-    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
 
 def read_source(path: str | Path) -> nbformat.NotebookNode:
@@ -78,19 +72,26 @@ def _out_paths(stage: dict) -> list[str]:
     return paths
 
 
+def _matches(path: str, out: str) -> bool:
+    """Whether `path` is the (templated) output `out` of a stage, or lies inside it."""
+    pattern = re.sub(r"\\\$\\\{[^}]*\\\}", "[^/]+", re.escape(out))
+    return re.fullmatch(pattern + "(/.*)?", path) is not None
+
+
 def _made_by(path: str, notebook: str, dvc_yaml: Path) -> str | None:
-    """The DVC stage, other than the notebook's own, whose outputs include `path` (None if none does)."""
+    """The DVC stage whose outputs include `path`, unless the notebook's own stage writes it (None then)."""
     import yaml
 
     stages = yaml.safe_load(dvc_yaml.read_text()).get("stages", {})
+    own = [s for s in stages.values() if notebook in s.get("do", s).get("cmd", "")]
+    if any(_matches(path, out) for stage in own for out in _out_paths(stage)):
+        return None
+    found = []  # (literal match first, then templated, then a folder that contains the path; stage name)
     for name, stage in stages.items():
-        if notebook in stage.get("do", stage).get("cmd", ""):
-            continue
         for out in _out_paths(stage):
-            pattern = re.sub(r"\\\$\\\{[^}]*\\\}", "[^/]+", re.escape(out))
-            if re.fullmatch(pattern + "(/.*)?", path):
-                return name + ("@..." if "matrix" in stage or "foreach" in stage else "")
-    return None
+            if _matches(path, out):
+                found.append(((path != out) + ("${" in out), name + ("@..." if "matrix" in stage or "foreach" in stage else "")))
+    return min(found)[1] if found else None
 
 
 def check_inputs(notebook: str, values: dict[str, str], dvc_yaml: str | Path = "dvc.yaml") -> None:
@@ -174,22 +175,26 @@ def run_notebook(
     nb = read_source(source)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        papermill.execute_notebook(
-            nb,
-            str(output),
-            parameters=parameters,
-            kernel_name=KERNEL,
-            language="python",
-            cwd=str(cwd),
-            progress_bar=False,
-            log_output=False,
-            kernel_manager_class=LocalKernelManager,
-        )
-    finally:
-        if output.is_file():
-            executed = nbformat.read(output, as_version=4)
-            nbformat.write(normalise(executed), output)
+    # The kernel is reached over IPC sockets in a private folder: no TCP ports (so no warning that their
+    # traffic is unencrypted), and stages run side by side in one checkout never share a socket.
+    with tempfile.TemporaryDirectory(prefix="kernel-") as sockets:
+        config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "ipc")}})
+        try:
+            papermill.execute_notebook(
+                nb,
+                str(output),
+                parameters=parameters,
+                kernel_name=KERNEL,
+                language="python",
+                cwd=str(cwd),
+                progress_bar=False,
+                log_output=False,
+                config=config,
+            )
+        finally:
+            if output.is_file():
+                executed = nbformat.read(output, as_version=4)
+                nbformat.write(normalise(executed), output)
 
 
 def _cell_error(exc: PapermillExecutionError) -> str:
