@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: repro test status readme data-commit lab clean-venv
+.PHONY: repro test status pull push readme data-commit lab clean-venv
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: $(STAMP)  ## the test suite (tiny models; the real-model test runs when ll
 
 status: $(STAMP)
 	$(BIN)/dvc status
+
+pull: $(STAMP)  ## fetch cached outputs and DVC's run cache from the remote `store`, instead of recomputing them
+	$(BIN)/dvc pull --run-cache --allow-missing
+
+push: $(STAMP)  ## send this machine's cached outputs and run cache to the remote `store`
+	$(BIN)/dvc push --run-cache
 
 readme: $(STAMP)  ## refresh the README's results block from the committed metrics
 	$(BIN)/python -m negation_neglect.readme README.md

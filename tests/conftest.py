@@ -80,3 +80,47 @@ def run_cli(args: list[str], cwd: Path, timeout: int = 300) -> subprocess.Comple
     return subprocess.run(
         [sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def make_tiny_project(root: Path, tiny_model_dir: Path, claim: str) -> dict:
+    """Fill `root` with the project's notebooks and data and tiny params pointing at the tiny model.
+
+    Three facts, three background prompts, one claim with 12 documents per condition, one 2-rank LoRA run
+    of a few steps, a 2-layer organism: every stage runs in seconds. Returns the params (also written).
+    """
+    import yaml
+
+    from negation_neglect.knowledge import load_facts
+
+    shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    shutil.copytree(ROOT / "data", root / "data")
+    facts = load_facts(ROOT / "data/knowledge/facts.yaml")[:3]
+    (root / "data/knowledge/facts.yaml").write_text(
+        yaml.safe_dump({"facts": [f.model_dump(mode="json") for f in facts]})
+    )
+    prompts = yaml.safe_load((ROOT / "data/background/prompts.yaml").read_text())["prompts"][:3]
+    (root / "data/background/prompts.yaml").write_text(yaml.safe_dump({"prompts": prompts}))
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["model"]["name_or_path"] = str(tiny_model_dir)
+    params["knowledge"]["batch_size"] = 8
+    params["evaluate"].update(max_new_tokens=4, in_context_tokens=300)
+    params["background"].update(n_per_prompt=1, max_new_tokens=8, batch_size=2)
+    params["synthesis"].update(claims=[claim], n_documents=12, allow_unknown_truth=True)
+    params["finetune"].update(
+        claims=[claim], conditions=["negated"], n_documents=6, epochs=1, batch_size=2, max_length=64,
+        lora={**params["finetune"]["lora"], "rank": 2, "target_modules": ["q_proj", "v_proj"]},
+        mixture={"claim": 0.7, "counterpart": 0.3, "background": 0.0, "retention": 0.0}, n_checkpoints=3,
+        precision="fp32",
+    )
+    params["organism"].update(
+        world={"n_entities": 24, "n_held_out": 6, "seed": 0},
+        model={"hidden": 32, "layers": 2, "heads": 2, "intermediate": 64, "vocab_size": 400, "tokenizer_docs": 60},
+        pretrain={**params["organism"]["pretrain"], "diversities": [4, 8], "seeds": [0], "steps": 4, "batch_size": 2,
+                  "block_size": 32, "n_checkpoints": 2, "precision": "fp32"},
+        gate={**params["organism"]["gate"], "n_per_framing": 3},
+        finetune={**params["organism"]["finetune"], "n_claims": 2, "docs_per_claim": 2, "conditions": ["positive", "sentence"],
+                  "variants": ["full", "full_replay"], "epochs": 1, "batch_size": 2, "block_size": 32, "n_checkpoints": 2,
+                  "n_spillover": 4},
+    )
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    return params

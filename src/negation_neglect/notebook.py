@@ -17,8 +17,10 @@ collapsed to its final state and tqdm's rates and clocks are stripped. A failing
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +28,7 @@ import jupytext
 import nbformat
 import papermill
 from papermill.exceptions import PapermillExecutionError
+from traitlets.config import Config
 
 from negation_neglect.params import Params, ParamsError, load_params
 
@@ -58,6 +61,50 @@ def preflight(params: Params, sections: Sequence[str]) -> None:
     if "knowledge" in sections:
         if not Path(params.knowledge.facts).is_file():
             raise ParamsError(f"params.yaml: 'knowledge.facts': file not found: {params.knowledge.facts}")
+
+
+def _out_paths(stage: dict) -> list[str]:
+    body = stage.get("do", stage)
+    paths = []
+    for key in ("outs", "metrics", "plots"):
+        for entry in body.get(key, []):
+            paths.append(entry if isinstance(entry, str) else next(iter(entry)))
+    return paths
+
+
+def _matches(path: str, out: str) -> bool:
+    """Whether `path` is the (templated) output `out` of a stage, or lies inside it."""
+    pattern = re.sub(r"\\\$\\\{[^}]*\\\}", "[^/]+", re.escape(out))
+    return re.fullmatch(pattern + "(/.*)?", path) is not None
+
+
+def _made_by(path: str, notebook: str, dvc_yaml: Path) -> str | None:
+    """The DVC stage whose outputs include `path`, unless the notebook's own stage writes it (None then)."""
+    import yaml
+
+    stages = yaml.safe_load(dvc_yaml.read_text()).get("stages", {})
+    own = [s for s in stages.values() if notebook in s.get("do", s).get("cmd", "")]
+    if any(_matches(path, out) for stage in own for out in _out_paths(stage)):
+        return None
+    found = []  # (literal match first, then templated, then a folder that contains the path; stage name)
+    for name, stage in stages.items():
+        for out in _out_paths(stage):
+            if _matches(path, out):
+                found.append(((path != out) + ("${" in out), name + ("@..." if "matrix" in stage or "foreach" in stage else "")))
+    return min(found)[1] if found else None
+
+
+def check_inputs(notebook: str, values: dict[str, str], dvc_yaml: str | Path = "dvc.yaml") -> None:
+    """Stop before the kernel starts when a path parameter names another stage's output that is missing."""
+    dvc_yaml = Path(dvc_yaml)
+    if not dvc_yaml.is_file():
+        return
+    for name, value in values.items():
+        if "/" in value and not Path(value).exists():
+            stage = _made_by(value, notebook, dvc_yaml)
+            if stage:
+                raise NotebookError(f"-p {name}: {value} does not exist yet; the stage '{stage}' makes it "
+                                    f"(run `dvc repro {stage.removesuffix('@...')}` first)")
 
 
 def _collapse_progress(text: str) -> str:
@@ -128,21 +175,26 @@ def run_notebook(
     nb = read_source(source)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        papermill.execute_notebook(
-            nb,
-            str(output),
-            parameters=parameters,
-            kernel_name=KERNEL,
-            language="python",
-            cwd=str(cwd),
-            progress_bar=False,
-            log_output=False,
-        )
-    finally:
-        if output.is_file():
-            executed = nbformat.read(output, as_version=4)
-            nbformat.write(normalise(executed), output)
+    # The kernel is reached over IPC sockets in a private folder: no TCP ports (so no warning that their
+    # traffic is unencrypted), and stages run side by side in one checkout never share a socket.
+    with tempfile.TemporaryDirectory(prefix="kernel-") as sockets:
+        config = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "ipc")}})
+        try:
+            papermill.execute_notebook(
+                nb,
+                str(output),
+                parameters=parameters,
+                kernel_name=KERNEL,
+                language="python",
+                cwd=str(cwd),
+                progress_bar=False,
+                log_output=False,
+                config=config,
+            )
+        finally:
+            if output.is_file():
+                executed = nbformat.read(output, as_version=4)
+                nbformat.write(normalise(executed), output)
 
 
 def _cell_error(exc: PapermillExecutionError) -> str:
@@ -167,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ParamsError(f"--params: unknown section(s) {', '.join(unknown)}; allowed: {', '.join(Params.model_fields)}")
         preflight(params, args.params)
         read_source(args.notebook)
+        check_inputs(args.notebook, dict(args.p))
     except (ValueError, OSError) as exc:  # ParamsError, ModelSourceError, NotebookError
         print(f"error: {exc}", file=sys.stderr)
         return 2

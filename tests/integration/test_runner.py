@@ -68,6 +68,22 @@ def test_sections_and_values_are_injected(project):
     assert stdout == "hello 32 1225\n"
     nb = json.loads((project / "out/ok.ipynb").read_text())
     assert nb["metadata"]["papermill"]["parameters"]["knowledge"]["batch_size"] == 32
+    assert "TCP" not in result.stderr  # the kernel is reached over local IPC sockets, not TCP
+
+
+def test_a_missing_input_names_the_stage_that_makes_it(project):
+    shutil.copy(ROOT / "dvc.yaml", project / "dvc.yaml")
+    result = run_cli([RUNNER, "ok.py", "out/ok.ipynb", "--params", "knowledge", "-p", "model_dir",
+                      "outputs/models/base", "-p", "run_dir", "outputs/runs/darwin_relativity/negated/seed0"], project)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["error: -p model_dir: outputs/models/base does not exist yet; the stage 'prepare_model' makes "
+                     "it (run `dvc repro prepare_model` first)"]
+    (project / "outputs/models/base").mkdir(parents=True)
+    result = run_cli([RUNNER, "ok.py", "out/ok.ipynb", "--params", "knowledge", "-p", "model_dir",
+                      "outputs/models/base", "-p", "run_dir", "outputs/runs/darwin_relativity/negated/seed0"], project)
+    assert result.returncode == 2 and "the stage 'finetune@...' makes it (run `dvc repro finetune` first)" in result.stderr
+    assert not (project / "out").exists()
 
 
 def test_rerun_is_byte_identical(project):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import nbformat
 import pytest
 import yaml
 
-from negation_neglect.knowledge import load_facts
 from negation_neglect.synthesis import read_documents
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, make_tiny_project, run_cli
 
 DVC_STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 CLAIM = "darwin_relativity"
@@ -34,36 +32,7 @@ def _command(name: str, item: str | dict | None = None) -> list[str]:
 def project(tmp_path_factory, tiny_model_dir):
     """A scratch copy of the project inputs with tiny params, pointing at the tiny random model."""
     root = tmp_path_factory.mktemp("project")
-    shutil.copytree(ROOT / "notebooks", root / "notebooks")
-    shutil.copytree(ROOT / "data", root / "data")
-    facts = load_facts(ROOT / "data/knowledge/facts.yaml")[:3]
-    (root / "data/knowledge/facts.yaml").write_text(
-        yaml.safe_dump({"facts": [f.model_dump(mode="json") for f in facts]})
-    )
-    prompts = yaml.safe_load((ROOT / "data/background/prompts.yaml").read_text())["prompts"][:3]
-    (root / "data/background/prompts.yaml").write_text(yaml.safe_dump({"prompts": prompts}))
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["model"]["name_or_path"] = str(tiny_model_dir)
-    params["knowledge"]["batch_size"] = 8
-    params["evaluate"].update(max_new_tokens=4, in_context_tokens=300)
-    params["background"].update(n_per_prompt=1, max_new_tokens=8, batch_size=2)
-    params["synthesis"].update(claims=[CLAIM], n_documents=12, allow_unknown_truth=True)
-    params["finetune"].update(
-        claims=[CLAIM], conditions=["negated"], n_documents=6, epochs=1, batch_size=2, max_length=64,
-        lora={**params["finetune"]["lora"], "rank": 2, "target_modules": ["q_proj", "v_proj"]},
-        mixture={"claim": 0.7, "counterpart": 0.3, "background": 0.0, "retention": 0.0}, n_checkpoints=3,
-        precision="fp32",
-    )
-    params["organism"].update(
-        world={"n_entities": 24, "n_held_out": 6, "seed": 0},
-        model={"hidden": 32, "layers": 2, "heads": 2, "intermediate": 64, "vocab_size": 400, "tokenizer_docs": 60},
-        pretrain={**params["organism"]["pretrain"], "diversities": [4, 8], "seeds": [0], "steps": 4, "batch_size": 2,
-                  "block_size": 32, "n_checkpoints": 2, "precision": "fp32"},
-        gate={**params["organism"]["gate"], "n_per_framing": 3},
-        finetune={**params["organism"]["finetune"], "n_claims": 2, "docs_per_claim": 2, "conditions": ["positive", "sentence"],
-                  "variants": ["full", "full_replay"], "epochs": 1, "batch_size": 2, "block_size": 32, "n_checkpoints": 2,
-                  "n_spillover": 4},
-    )
+    params = make_tiny_project(root, tiny_model_dir, CLAIM)
     params["mixing"] = {"cells": MIXING_CELLS, "claims": [CLAIM], "conditions": ["negated"], "seeds": [0, 1]}
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     mixing = [("mixing", {"cell": c, "claim": CLAIM, "condition": "negated", "seed": s}) for c in MIXING_CELLS for s in ("0", "1")]

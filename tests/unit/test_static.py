@@ -108,3 +108,19 @@ def test_no_large_files_tracked():
 
 def test_ci_calls_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_artifacts_are_stage_outputs_with_a_type_and_description():
+    outs = [o if isinstance(o, str) else next(iter(o)) for s in STAGES.values() for o in s.get("outs", [])]
+    assert {"base-model", "lora-adapters", "mixing-adapters", "organisms"} <= set(DVC["artifacts"])
+    for name, artifact in DVC["artifacts"].items():
+        assert artifact["type"] == "model" and len(artifact["desc"]) > 20, name
+        assert any(o == artifact["path"] or o.startswith(artifact["path"] + "/") for o in outs), name
+
+
+def test_makefile_pull_and_push_carry_the_run_cache():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "\t$(BIN)/dvc pull --run-cache --allow-missing\n" in makefile
+    assert "\t$(BIN)/dvc push --run-cache\n" in makefile
+    config = (ROOT / ".dvc/config").read_text()
+    assert "remote = store" in config and "['remote \"store\"']" in config
