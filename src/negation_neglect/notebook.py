@@ -115,7 +115,8 @@ def _collapse_progress(text: str) -> str:
 
 def _machine_paths() -> list[tuple[str, str]]:
     """Absolute paths that differ between clones and machines, and what to show instead."""
-    pairs = [(str(Path(sys.prefix).resolve()), "<python-env>"), (str(Path.cwd().resolve()), "<project>")]
+    pairs = [(str(Path(sys.prefix).resolve()), "<python-env>"), (str(Path(sys.prefix)), "<python-env>"),
+             (str(Path.cwd().resolve()), "<project>")]  # the environment may be reached through a symlink
     return sorted(pairs, key=lambda pair: -len(pair[0]))  # longest first: the env may sit inside the project
 
 
