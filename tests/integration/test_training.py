@@ -11,7 +11,7 @@ from safetensors.torch import load_file
 
 from negation_neglect.mixture import Example, batches, plan_mixture
 from negation_neglect.model import load_base
-from negation_neglect.training import (LoraSettings, RunSettings, Speedups, StepDropout, TrainingError,
+from negation_neglect.training import (DropoutSource, LoraSettings, RunSettings, Speedups, StepDropout, TrainingError,
                                       _ChunkedHeadLoss, checkpoint_steps, train, without_timing)
 
 NAMES = ("claim", "counterpart", "background", "retention")
@@ -122,17 +122,12 @@ def test_chunked_head_loss_matches_cross_entropy_and_its_gradient():
 
 
 def test_step_dropout_rate_scale_and_step_seeding():
-    class Source:
-        rng = None
-
-    source = Source()
+    source = DropoutSource(seed=0)
     dropout = StepDropout(0.25, source)
     x = torch.ones(200_000)
 
     def draw(step):
-        import numpy as np
-
-        source.rng = np.random.default_rng([0, step])
+        source.at_step(step)
         return dropout(x)
 
     a, b, c = draw(3), draw(3), draw(4)
