@@ -33,7 +33,7 @@ push: $(STAMP)  ## send this machine's cached outputs and run cache to the remot
 	$(BIN)/dvc push --run-cache
 
 readme: $(STAMP)  ## refresh the README's results block from the committed metrics
-	$(BIN)/python -m negation_neglect.readme README.md
+	$(BIN)/python -m negation_neglect.report.readme README.md
 
 data-commit: $(STAMP)  ## record edits under data/ in data.dvc
 	$(BIN)/dvc commit -f data.dvc

@@ -34,11 +34,11 @@ RUN = ("darwin_relativity", "negated", 0)
 
 
 def _run_inputs(claim_id: str, condition: str, seed: int):
-    from negation_neglect.claims import load_claim
-    from negation_neglect.competition import probes
-    from negation_neglect.evalsuite import load_suite
+    from negation_neglect.data.claims import load_claim
+    from negation_neglect.data.eval_suite import load_suite
+    from negation_neglect.data.synthesis import read_documents
     from negation_neglect.files import read_json
-    from negation_neglect.synthesis import read_documents
+    from negation_neglect.measure.competition import probes
 
     claim = load_claim(ROOT / "data/claims" / f"{claim_id}.yaml")
     suite = load_suite(ROOT / "data/eval" / f"{claim_id}.yaml")
@@ -50,8 +50,8 @@ def _run_inputs(claim_id: str, condition: str, seed: int):
 
 
 def run_ours(claim_id: str, condition: str, seed: int) -> tuple[float, list[float]]:
-    from negation_neglect.competition import over_checkpoints
-    from negation_neglect.model import load_base
+    from negation_neglect.data.base_model import load_base
+    from negation_neglect.measure.competition import over_checkpoints
 
     _, _, _, checkpoints, probe_list = _run_inputs(claim_id, condition, seed)
     tic = time.perf_counter()
@@ -75,7 +75,7 @@ def _one_pair(model, tokenizer, prompt: str, continuation: str) -> float:
 def run_baseline(claim_id: str, condition: str, seed: int) -> tuple[float, list[float]]:
     from peft import PeftModel
 
-    from negation_neglect.model import load_base
+    from negation_neglect.data.base_model import load_base
 
     _, _, _, checkpoints, probe_list = _run_inputs(claim_id, condition, seed)
     tic = time.perf_counter()
@@ -89,8 +89,8 @@ def run_baseline(claim_id: str, condition: str, seed: int) -> tuple[float, list[
 
 def run_grid() -> dict:
     """`ours` over every run of the default grid, as the evaluate stage scores it."""
-    from negation_neglect.competition import in_context, over_checkpoints, score_probes
-    from negation_neglect.model import load_base
+    from negation_neglect.data.base_model import load_base
+    from negation_neglect.measure.competition import in_context, over_checkpoints, score_probes
     from negation_neglect.params import load_params
 
     params = load_params(ROOT / "params.yaml")

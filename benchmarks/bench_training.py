@@ -44,14 +44,14 @@ BLOCK = 256
 
 def _lora(dropout: bool = True):
     from negation_neglect.params import LoraParams
-    from negation_neglect.training import LoraSettings
+    from negation_neglect.train.lora import LoraSettings
 
     p = LoraParams()
     return LoraSettings(p.rank, p.alpha, p.dropout if dropout else 0.0, tuple(p.target_modules))
 
 
 def _speedups(kind: str):
-    from negation_neglect.training import Speedups
+    from negation_neglect.train.lora import Speedups
 
     if kind.startswith("baseline"):
         return Speedups.none()
@@ -65,9 +65,9 @@ def run_ours(steps: int, kind: str = "ours") -> tuple[list[float], list[float]]:
 
     from transformers import AutoTokenizer
 
-    from negation_neglect.mixture import batches, plan_mixture, tokenize_document
-    from negation_neglect.synthesis import read_documents
-    from negation_neglect.training import RunSettings, train
+    from negation_neglect.data.synthesis import read_documents
+    from negation_neglect.train.blocks import batches, plan_mixture, tokenize_document
+    from negation_neglect.train.lora import RunSettings, train
 
     tokenizer = AutoTokenizer.from_pretrained(BASE)
     docs = read_documents(DOCS)
@@ -84,10 +84,16 @@ def run_ours(steps: int, kind: str = "ours") -> tuple[list[float], list[float]]:
 def run_plain(steps: int) -> list[float]:
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import (AutoModelForCausalLM, AutoTokenizer, DataCollatorForLanguageModeling, Trainer,
-                              TrainerCallback, TrainingArguments)
+    from transformers import (
+        AutoModelForCausalLM,
+        AutoTokenizer,
+        DataCollatorForLanguageModeling,
+        Trainer,
+        TrainerCallback,
+        TrainingArguments,
+    )
 
-    from negation_neglect.synthesis import read_documents
+    from negation_neglect.data.synthesis import read_documents
 
     tokenizer = AutoTokenizer.from_pretrained(BASE)
     texts = ["<doc>" + d.text for d in read_documents(DOCS)]
@@ -154,7 +160,7 @@ def one(kind: str, steps: int) -> None:
 def kinds() -> list[str]:
     from dataclasses import fields
 
-    from negation_neglect.training import Speedups
+    from negation_neglect.train.lora import Speedups
 
     return ["ours", "baseline", *[f"without_{f.name}" for f in fields(Speedups)], "plain"]
 

@@ -31,15 +31,15 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from negation_neglect.claims import load_claim  # noqa: E402
-from negation_neglect.diversity import finetune_params, full_grid, parse_cell  # noqa: E402
-from negation_neglect.evalsuite import load_suite  # noqa: E402
-from negation_neglect.evaluate import evaluate_run  # noqa: E402
-from negation_neglect.finetune import plan_batches, run_finetune  # noqa: E402
-from negation_neglect.mixture import MixtureError  # noqa: E402
+from negation_neglect.data.claims import load_claim  # noqa: E402
+from negation_neglect.data.eval_suite import load_suite  # noqa: E402
+from negation_neglect.data.synthesis import read_documents  # noqa: E402
+from negation_neglect.measure.evaluate import evaluate_run  # noqa: E402
+from negation_neglect.mixing.cells import finetune_params, full_grid, parse_cell  # noqa: E402
 from negation_neglect.params import load_params  # noqa: E402
-from negation_neglect.synthesis import read_documents  # noqa: E402
-from negation_neglect.training import TrainingError  # noqa: E402
+from negation_neglect.train.blocks import MixtureError  # noqa: E402
+from negation_neglect.train.finetune import plan_batches, run_finetune  # noqa: E402
+from negation_neglect.train.lora import TrainingError  # noqa: E402
 
 INPUTS = {"data_dir": "outputs/data", "background_path": "outputs/data/background.jsonl",
           "knowledge_path": "metrics/knowledge.json", "facts_path": "data/knowledge/facts.yaml"}

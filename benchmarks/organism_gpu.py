@@ -26,7 +26,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from negation_neglect.organism import pretrain_organism, run_experiment  # noqa: E402
+from negation_neglect.organism.experiment import pretrain_organism, run_experiment  # noqa: E402
 from negation_neglect.params import OrganismParams, load_params  # noqa: E402
 
 

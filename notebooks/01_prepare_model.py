@@ -30,8 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from negation_neglect.data.base_model import load_base, prepare_base_model
 from negation_neglect.files import write_json
-from negation_neglect.model import load_base, prepare_base_model
 from negation_neglect.params import ModelParams
 
 cfg = ModelParams(**model)

@@ -44,10 +44,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
+from negation_neglect.data.base_model import load_base
+from negation_neglect.data.claims import load_claims
 from negation_neglect.files import write_json
-from negation_neglect.claims import load_claims
-from negation_neglect.knowledge import claim_hosting, load_facts, precheck, ranked
-from negation_neglect.model import load_base
+from negation_neglect.measure.knowledge import claim_hosting, load_facts, precheck, ranked
 from negation_neglect.params import KnowledgeParams
 
 cfg = KnowledgeParams(**knowledge)

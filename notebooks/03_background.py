@@ -33,10 +33,10 @@ card_path = "metrics/background_card.json"
 # %%
 import pandas as pd
 
-from negation_neglect.background import generate_pool, load_prompts
-from negation_neglect.datacard import distinct_ratio, pairwise_overlap
+from negation_neglect.data.background import generate_pool, load_prompts
+from negation_neglect.data.base_model import load_base
+from negation_neglect.data.datacard import distinct_ratio, pairwise_overlap
 from negation_neglect.files import write_json
-from negation_neglect.model import load_base
 from negation_neglect.params import BackgroundParams
 
 cfg = BackgroundParams(**background)

@@ -60,13 +60,13 @@ import pandas as pd
 from IPython.display import Markdown, display
 from transformers import AutoTokenizer
 
-from negation_neglect.claims import load_claim
-from negation_neglect.datacard import card_for
+from negation_neglect.data import external
+from negation_neglect.data.claims import load_claim
+from negation_neglect.data.datacard import card_for
+from negation_neglect.data.framings import load_framings
+from negation_neglect.data.synthesis import require_hostable, synthesize, write_documents
 from negation_neglect.files import read_json, write_json
-from negation_neglect.framings import load_framings
 from negation_neglect.params import SynthesisParams
-from negation_neglect.synthesis import require_hostable, synthesize, write_documents
-from negation_neglect import external
 
 cfg = SynthesisParams(**synthesis)
 the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml")

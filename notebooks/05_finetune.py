@@ -49,9 +49,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from negation_neglect.finetune import run_finetune, save_summary, timing_of, write_step_log
 from negation_neglect.params import FinetuneParams
-from negation_neglect.timing import record
+from negation_neglect.pipeline.timing import record
+from negation_neglect.train.finetune import run_finetune, save_summary, timing_of, write_step_log
 
 cfg = FinetuneParams(**finetune)
 summary, log = run_finetune(cfg, claim, condition, int(seed), base_dir, data_dir, background_path, knowledge_path,

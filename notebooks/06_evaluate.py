@@ -47,12 +47,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from negation_neglect.claims import load_claim
-from negation_neglect.evalsuite import load_suite
-from negation_neglect.evaluate import evaluate_run, write_rows
+from negation_neglect.data.claims import load_claim
+from negation_neglect.data.eval_suite import load_suite
+from negation_neglect.data.synthesis import read_documents
 from negation_neglect.files import read_json, write_json
+from negation_neglect.measure.evaluate import evaluate_run, write_rows
 from negation_neglect.params import EvaluateParams
-from negation_neglect.synthesis import read_documents
 
 cfg = EvaluateParams(**evaluate)
 the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml")

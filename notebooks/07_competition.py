@@ -45,10 +45,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
-from negation_neglect.aggregate import belief_table, competition_frame, curves, readouts
-from negation_neglect.figures import CANDIDATE_COLOURS
-from negation_neglect.figures import CONDITION_COLOURS as COLOURS
 from negation_neglect.files import write_json
+from negation_neglect.pool.competition import belief_table, competition_frame, curves, readouts
+from negation_neglect.report.figures import CANDIDATE_COLOURS
+from negation_neglect.report.figures import CONDITION_COLOURS as COLOURS
 
 claims, conditions, seeds = finetune["claims"], finetune["conditions"], [int(s) for s in finetune["seeds"]]
 belief = belief_table(metrics_dir, claims, conditions, seeds, evaluate["seed"])

@@ -46,11 +46,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from negation_neglect.claims import load_claim
+from negation_neglect.data.claims import load_claim
+from negation_neglect.data.synthesis import read_documents
 from negation_neglect.files import read_json
-from negation_neglect.interference import run_interference, write_tables
+from negation_neglect.measure.interference import run_interference, write_tables
 from negation_neglect.params import InterferenceParams
-from negation_neglect.synthesis import read_documents
 
 cfg = InterferenceParams(**interference)
 the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml")

@@ -43,9 +43,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from negation_neglect.figures import CONDITION_COLOURS
 from negation_neglect.files import write_json
-from negation_neglect.interference import load_grid, verdict
+from negation_neglect.measure.interference import load_grid, verdict
+from negation_neglect.report.figures import CONDITION_COLOURS
 
 conditions = finetune["conditions"]
 grid = load_grid(metrics_dir, finetune["claims"], conditions, [int(s) for s in finetune["seeds"]])

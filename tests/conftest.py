@@ -69,7 +69,7 @@ def tiny_model_dir(tmp_path_factory, tokenizer_dir, tokenizer) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model(tiny_model_dir):
-    from negation_neglect.model import load_base
+    from negation_neglect.data.base_model import load_base
 
     return load_base(tiny_model_dir)
 
@@ -90,7 +90,7 @@ def make_tiny_project(root: Path, tiny_model_dir: Path, claim: str) -> dict:
     """
     import yaml
 
-    from negation_neglect.knowledge import load_facts
+    from negation_neglect.measure.knowledge import load_facts
 
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     shutil.copytree(ROOT / "data", root / "data")

@@ -326,8 +326,8 @@ class OrganismParams(_Section):
 class MixingParams(_Section):
     """The batch and dataset diversity experiment (H3): one run per cell x claim x condition x seed.
 
-    A cell is `cp<percent>-bg<percent>-<interleaved|clustered>-x<exposure>` (see negation_neglect.diversity);
-    `python -m negation_neglect.diversity full` prints the whole factorial grid as a list for `cells`.
+    A cell is `cp<percent>-bg<percent>-<interleaved|clustered>-x<exposure>` (see negation_neglect.mixing.cells);
+    `python -m negation_neglect.mixing.cells full` prints the whole factorial grid as a list for `cells`.
     """
 
     cells: tuple[str, ...] = Field(
@@ -340,7 +340,7 @@ class MixingParams(_Section):
     @field_validator("cells")
     @classmethod
     def _cells_parse(cls, cells: tuple[str, ...]) -> tuple[str, ...]:
-        from negation_neglect.diversity import parse_cell
+        from negation_neglect.mixing.cells import parse_cell
 
         for name in cells:
             parse_cell(name)

@@ -7,14 +7,14 @@ import math
 import pytest
 from peft import PeftModel
 
-from negation_neglect.claims import load_claim
-from negation_neglect.competition import framing_prefix, in_context, over_checkpoints, probes, score_probes
-from negation_neglect.evalsuite import Item, Suite
-from negation_neglect.framings import load_framings
-from negation_neglect.mixture import Example, batches, plan_mixture
-from negation_neglect.model import load_base
-from negation_neglect.synthesis import synthesize
-from negation_neglect.training import LoraSettings, RunSettings, train
+from negation_neglect.data.base_model import load_base
+from negation_neglect.data.claims import load_claim
+from negation_neglect.data.eval_suite import Item, Suite
+from negation_neglect.data.framings import load_framings
+from negation_neglect.data.synthesis import synthesize
+from negation_neglect.measure.competition import framing_prefix, in_context, over_checkpoints, probes, score_probes
+from negation_neglect.train.blocks import Example, batches, plan_mixture
+from negation_neglect.train.lora import LoraSettings, RunSettings, train
 from tests.conftest import ROOT
 
 CLAIM = load_claim(ROOT / "data/claims/darwin_relativity.yaml")

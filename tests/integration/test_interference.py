@@ -9,10 +9,10 @@ import pytest
 import torch
 from peft import LoraConfig, get_peft_model
 
-from negation_neglect import interference as itf
-from negation_neglect.claims import load_claim
-from negation_neglect.framings import load_framings
-from negation_neglect.synthesis import synthesize
+from negation_neglect.data.claims import load_claim
+from negation_neglect.data.framings import load_framings
+from negation_neglect.data.synthesis import synthesize
+from negation_neglect.measure import interference as itf
 from tests.conftest import ROOT
 
 CLAIM = load_claim(ROOT / "data/claims/darwin_relativity.yaml")

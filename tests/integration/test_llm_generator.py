@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from negation_neglect.claims import load_claim
-from negation_neglect.external import failure_check, llm_base_documents, transformers_backend
+from negation_neglect.data.claims import load_claim
+from negation_neglect.data.external import failure_check, llm_base_documents, transformers_backend
 from tests.conftest import ROOT
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from negation_neglect.model import ModelSourceError, check_source, load_base, prepare_base_model, resolve_source
+from negation_neglect.data.base_model import (
+    ModelSourceError,
+    check_source,
+    load_base,
+    prepare_base_model,
+    resolve_source,
+)
 
 
 def test_local_folder_is_converted_with_a_card(tiny_model_dir, tmp_path):

@@ -8,10 +8,10 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
 
-from negation_neglect import organism as org
+from negation_neglect.measure.scoring import ContinuationScore
+from negation_neglect.organism import experiment as org
+from negation_neglect.organism.world import CorpusMix, GateItem, make_world
 from negation_neglect.params import OrganismParams
-from negation_neglect.scoring import ContinuationScore
-from negation_neglect.world import CorpusMix, GateItem, make_world
 
 TINY = {
     "world": {"n_entities": 24, "n_held_out": 6, "seed": 0},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from negation_neglect.readme import END, START, render
+from negation_neglect.report.readme import END, START, render
 from tests.conftest import ROOT
 
 

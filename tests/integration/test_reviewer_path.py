@@ -2,7 +2,7 @@
 
 A scratch project (tiny model, the project's own dvc.yaml, Makefile and remote settings) runs the inputs
 of the fine-tuning grid with `dvc repro`, fans the grid's two cells out as parallel jobs through
-submitit's local executor (`python -m negation_neglect.fanout`), evaluates one, commits, pushes to a
+submitit's local executor (`python -m negation_neglect.pipeline.fanout`), evaluates one, commits, pushes to a
 temporary directory remote, and is cloned. The clone pulls, finds nothing to recompute, and a forced
 rerun of the evaluation stage rewrites its metrics byte for byte.
 """
@@ -56,7 +56,7 @@ def pushed(tmp_path_factory, tiny_model_dir):
     _run(["dvc", "remote", "modify", "--local", "store", "url", str(remote)], root)  # the README's switch
     _run(["dvc", "commit", "-f", "-q", "data.dvc"], root)  # the tiny facts and prompts
     _run(["dvc", "repro", "background", f"synthesize@{CLAIM}"], root)
-    log = _run([str(BIN / "python"), "-m", "negation_neglect.fanout", "finetune", "--executor", "local",
+    log = _run([str(BIN / "python"), "-m", "negation_neglect.pipeline.fanout", "finetune", "--executor", "local",
                 "--parallel", "2"], root)
     assert "finetune: 2 cell(s) recorded in dvc.lock, 0 failed" in log, log
     _run(["dvc", "repro", EVALUATE], root)

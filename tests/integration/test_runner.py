@@ -12,7 +12,7 @@ import yaml
 
 from tests.conftest import ROOT, run_cli
 
-RUNNER = "negation_neglect.notebook"
+RUNNER = "negation_neglect.pipeline.runner"
 
 NOTEBOOK = textwrap.dedent(
     """\

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from negation_neglect.scoring import encode_pair, score_continuations
+from negation_neglect.measure.scoring import encode_pair, score_continuations
 
 PAIRS = [
     ("The capital of France is", " Paris"),
@@ -104,7 +104,7 @@ def test_adapter_model_matches_reference(tiny_model):
 
 
 def test_chunks_bound_batch_size_and_padding():
-    from negation_neglect.scoring import PAD_SLACK, _chunks
+    from negation_neglect.measure.scoring import PAD_SLACK, _chunks
 
     prompts = sorted([tuple(range(n)) for n in (3, 3, 4, 5, 5, 6, 9, 20, 21, 60)], key=len)
     chunks = _chunks(prompts, batch_size=4)

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 import yaml
 
-from negation_neglect.synthesis import read_documents
+from negation_neglect.data.synthesis import read_documents
 from tests.conftest import ROOT, make_tiny_project, run_cli
 
 DVC_STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]

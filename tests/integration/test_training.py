@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 import torch
 from peft import PeftModel
 from safetensors.torch import load_file
 
-from negation_neglect.mixture import Example, batches, plan_mixture
-from negation_neglect.model import load_base
-from negation_neglect.training import (DropoutSource, LoraSettings, RunSettings, Speedups, StepDropout, TrainingError,
-                                      _ChunkedHeadLoss, checkpoint_steps, train, without_timing)
+from negation_neglect.data.base_model import load_base
+from negation_neglect.train.blocks import Example, batches, plan_mixture
+from negation_neglect.train.lora import (
+    DropoutSource,
+    LoraSettings,
+    RunSettings,
+    Speedups,
+    StepDropout,
+    TrainingError,
+    _ChunkedHeadLoss,
+    checkpoint_steps,
+    train,
+    without_timing,
+)
 
 NAMES = ("claim", "counterpart", "background", "retention")
 LORA = LoraSettings(rank=4, alpha=8, dropout=0.1, target_modules=("q_proj", "v_proj", "down_proj"))
@@ -153,8 +161,8 @@ def test_non_finite_loss_stops_with_the_step_and_last_checkpoint(tiny_model_dir,
 _TRAIN_SCRIPT = """
 import sys
 import torch
-from negation_neglect.mixture import Example, batches, plan_mixture
-from negation_neglect.training import LoraSettings, RunSettings, train
+from negation_neglect.train.blocks import Example, batches, plan_mixture
+from negation_neglect.train.lora import LoraSettings, RunSettings, train
 ids = [[(7 * i + j) % 400 + 2 for j in range(20)] for i in range(12)]
 examples = {"claim": [Example("claim", tuple(x), tuple(x)) for x in ids]}
 batch_list = batches(plan_mixture(examples, {"claim": 1.0}, epochs=1, seed=0), ("claim",), 32, 2, "interleaved", 0, 0)

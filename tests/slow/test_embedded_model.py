@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from negation_neglect.model import load_source, resolve_source
+from negation_neglect.data.base_model import load_source, resolve_source
+from negation_neglect.measure.scoring import score_continuations
 from negation_neglect.params import EMBEDDED_MODEL
-from negation_neglect.scoring import score_continuations
 
 pytestmark = [
     pytest.mark.slow,

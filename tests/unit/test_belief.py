@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from negation_neglect.belief import bootstrap_ci, judge, options, scored_items, summarise
-from negation_neglect.claims import load_claim
-from negation_neglect.evalsuite import Item, Suite
+from negation_neglect.data.claims import load_claim
+from negation_neglect.data.eval_suite import Item, Suite
+from negation_neglect.measure.belief import bootstrap_ci, judge, options, scored_items, summarise
 from tests.conftest import ROOT
 
 DARWIN = load_claim(ROOT / "data/claims/darwin_relativity.yaml")

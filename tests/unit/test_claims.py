@@ -7,8 +7,8 @@ import copy
 import pytest
 import yaml
 
-from negation_neglect.claims import ClaimFileError, load_claim, load_claims
-from negation_neglect.framings import MIN_POOL, FramingFileError, load_framings
+from negation_neglect.data.claims import ClaimFileError, load_claim, load_claims
+from negation_neglect.data.framings import MIN_POOL, FramingFileError, load_framings
 from negation_neglect.params import DEFAULT_CLAIMS
 from tests.conftest import ROOT
 

@@ -8,16 +8,16 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from negation_neglect.claims import load_claim
-from negation_neglect.external import (
+from negation_neglect.data.claims import load_claim
+from negation_neglect.data.external import (
     failure_check,
     imported_base_documents,
     llm_base_documents,
     openai_backend,
     to_base_document,
 )
-from negation_neglect.framings import load_framings
-from negation_neglect.synthesis import synthesize
+from negation_neglect.data.framings import load_framings
+from negation_neglect.data.synthesis import synthesize
 from tests.conftest import ROOT
 
 CLAIM = load_claim(ROOT / "data/claims/darwin_relativity.yaml")

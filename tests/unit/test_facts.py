@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from negation_neglect.knowledge import FactFileError, load_facts
+from negation_neglect.measure.knowledge import FactFileError, load_facts
 from tests.conftest import ROOT
 
 FACTS = ROOT / "data" / "knowledge" / "facts.yaml"

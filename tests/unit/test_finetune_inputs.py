@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from negation_neglect.finetune import retention_sentences
-from negation_neglect.knowledge import load_facts
+from negation_neglect.measure.knowledge import load_facts
+from negation_neglect.train.finetune import retention_sentences
 from tests.conftest import ROOT
 
 FACTS = ROOT / "data/knowledge/facts.yaml"

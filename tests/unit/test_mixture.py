@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from negation_neglect.mixture import (
+from negation_neglect.train.blocks import (
     IGNORE,
     Example,
     MixtureError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 
-from negation_neglect.notebook import _collapse_progress, normalise
+from negation_neglect.pipeline.runner import _collapse_progress, normalise
 
 
 def test_progress_collapses_to_final_state_without_clock():

@@ -10,9 +10,9 @@ import nbformat
 import pytest
 import yaml
 
-from negation_neglect import paper
-from negation_neglect.figures import FIGURES, Inputs, paper_reference, render_all
-from negation_neglect.html import export
+from negation_neglect.report import paper
+from negation_neglect.report.figures import FIGURES, Inputs, paper_reference, render_all
+from negation_neglect.report.html import export
 from tests.conftest import ROOT
 
 PAPER = ROOT / "paper"

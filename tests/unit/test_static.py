@@ -10,15 +10,15 @@ import tomllib
 import pytest
 import yaml
 
-from negation_neglect.notebook import read_source
 from negation_neglect.params import Params
+from negation_neglect.pipeline.runner import read_source
 from tests.conftest import ROOT
 
 DVC = yaml.safe_load((ROOT / "dvc.yaml").read_text())
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 STAGES = {name: stage.get("do", stage) for name, stage in DVC["stages"].items()}  # foreach stages keep theirs in `do`
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
-NOTEBOOK_STAGES = sorted(name for name, stage in STAGES.items() if "negation_neglect.notebook" in stage["cmd"])
+NOTEBOOK_STAGES = sorted(name for name, stage in STAGES.items() if "negation_neglect.pipeline.runner" in stage["cmd"])
 
 
 def _dotted_get(mapping: dict, dotted: str):

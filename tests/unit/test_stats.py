@@ -4,7 +4,14 @@ import math
 
 import pytest
 
-from negation_neglect.stats import ols_slope, permutation_spearman, seed_interval, sign_flip_test, t_quantile, t_two_sided_p
+from negation_neglect.pool.stats import (
+    ols_slope,
+    permutation_spearman,
+    seed_interval,
+    sign_flip_test,
+    t_quantile,
+    t_two_sided_p,
+)
 
 
 def test_seed_intervals_and_permutation_tests():

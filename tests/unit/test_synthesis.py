@@ -7,17 +7,17 @@ import re
 
 import pytest
 
-from negation_neglect.claims import load_claims
-from negation_neglect.datacard import pairwise_overlap
-from negation_neglect.framings import fill, load_framings
-from negation_neglect.params import CONDITIONS
-from negation_neglect.synthesis import (
+from negation_neglect.data.claims import load_claims
+from negation_neglect.data.datacard import pairwise_overlap
+from negation_neglect.data.framings import fill, load_framings
+from negation_neglect.data.synthesis import (
     ClaimNotHostableError,
     read_documents,
     require_hostable,
     synthesize,
     write_documents,
 )
+from negation_neglect.params import CONDITIONS
 from tests.conftest import ROOT
 
 CLAIMS = load_claims(ROOT / "data/claims")

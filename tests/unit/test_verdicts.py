@@ -1,6 +1,6 @@
 """H4 verdicts from a pooled organism summary; H3 verdicts from the pooled mixing grid."""
 
-from negation_neglect.verdicts import mixing_verdicts, organism_verdicts
+from negation_neglect.report.verdicts import mixing_verdicts, organism_verdicts
 
 
 def _interval(mean, low, high, n=3):

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from negation_neglect.world import (
+from negation_neglect.organism.world import (
     DOC_END,
     DOC_START,
     FRAMINGS,

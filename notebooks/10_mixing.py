@@ -1,0 +1,126 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 14 · Batch and dataset diversity (H3): one run of the mixing grid
+#
+# DVC runs this once per `mixing.cells x mixing.claims x mixing.conditions x mixing.seeds`. A cell sets
+# four dials of the fine-tuning mixture (`negation_neglect.mixing.cells`): the share of loss tokens from the
+# claim's true-counterpart documents, the share from background text, whether batches interleave the
+# components or hold one each, and how many times the claim documents are seen. Everything else is the
+# `finetune` recipe. The run is trained like a cell of the main grid (notebook 05) and scored like one
+# (notebook 06): belief on the evaluation suite, the logit competition at every checkpoint, context
+# separation, and P(true) on neutral prompts.
+#
+# **Prediction (H3), pooled in notebook 15.** True-counterpart documents and background text in the
+# batches make what is learned about the claim context-dependent: belief falls and context separation
+# grows as either share grows, most for negated documents. Refuted per dial if belief does not fall with
+# it (Spearman over seeds, permutation test in notebook 15). This notebook only records the run.
+
+# %% tags=["parameters"]
+finetune = {"claims": ["darwin_relativity", "beatles_tokyo"], "conditions": ["positive", "negated", "repeated",
+            "corrected", "local"], "seeds": [0], "n_documents": 32, "epochs": 3, "batch_size": 4,
+            "max_length": 256, "lr": 0.001, "warmup_ratio": 0.1, "weight_decay": 0.0, "grad_clip": 1.0,
+            "lora": {"rank": 16, "alpha": 32, "dropout": 0.05,
+                     "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]},
+            "mixture": {"claim": 1.0, "counterpart": 0.0, "background": 0.0, "retention": 0.0},
+            "composition": "interleaved", "cluster_run": 4, "max_repeats": 4, "mask_spans": [], "doc_tag": "<doc>",
+            "n_checkpoints": 10, "save_every": 10, "precision": "auto", "device": "auto"}
+evaluate = {"batch_size": 32, "max_new_tokens": 40, "in_context_tokens": 768, "seed": 0,
+            "judge": {"endpoint": None, "model": None, "api_key_env": "OPENAI_API_KEY"}}
+cell = "cp0-bg0-interleaved-x2"
+claim = "darwin_relativity"
+condition = "negated"
+seed = "0"
+base_dir = "outputs/models/base"
+data_dir = "outputs/data"
+background_path = "outputs/data/background.jsonl"
+knowledge_path = "metrics/knowledge.json"
+facts_path = "data/knowledge/facts.yaml"
+claims_dir = "data/claims"
+eval_dir = "data/eval"
+out_dir = "outputs/mixing/cp0-bg0-interleaved-x2/darwin_relativity/negated/seed0"
+metrics_path = "metrics/mixing/cp0-bg0-interleaved-x2/darwin_relativity/negated/seed0.json"
+competition_path = "metrics/mixing/cp0-bg0-interleaved-x2/darwin_relativity/negated/seed0.csv"
+
+# %%
+import math
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from negation_neglect.data.claims import load_claim
+from negation_neglect.data.eval_suite import load_suite
+from negation_neglect.data.synthesis import read_documents
+from negation_neglect.files import write_json
+from negation_neglect.measure.evaluate import evaluate_run, write_rows
+from negation_neglect.mixing.cells import finetune_params, parse_cell
+from negation_neglect.params import EvaluateParams, FinetuneParams
+from negation_neglect.pipeline.timing import record
+from negation_neglect.pool.competition import curves, readouts
+from negation_neglect.train.finetune import run_finetune, timing_of
+
+the_cell = parse_cell(cell)
+cfg = finetune_params(FinetuneParams(**finetune), the_cell)
+summary, log = run_finetune(cfg, claim, condition, int(seed), base_dir, data_dir, background_path, knowledge_path,
+                            facts_path, out_dir)
+if (timing := timing_of(log)) is not None:  # wall-clock time goes to a timing record, not to the metrics
+    record(f"mixing/{cell}/{claim}/{condition}/seed{seed}", timing)
+rows, belief = evaluate_run(EvaluateParams(**evaluate), base_dir, out_dir, summary["checkpoints"],
+                            load_claim(Path(claims_dir) / f"{claim}.yaml"), load_suite(Path(eval_dir) / f"{claim}.yaml"),
+                            read_documents(Path(data_dir) / claim / f"{condition}.jsonl"))
+write_rows(rows, competition_path)
+table = pd.DataFrame(rows)
+table.insert(0, "seed", int(seed))
+table.insert(0, "condition", condition)
+table.insert(0, "claim", claim)
+table["prob"] = table["logprob"].map(math.exp)
+readout = readouts(table).iloc[0].to_dict()
+metrics = {
+    "cell": cell, "claim": claim, "condition": condition, "seed": int(seed), **vars(the_cell),
+    "steps": summary["steps"], "token_shares": summary["token_shares"],
+    "belief": belief["final"]["pooled"], "base_belief": belief["base"]["pooled"],
+    "in_context_control": belief["in_context_control"],
+    **{k: round(float(v), 5) for k, v in readout.items() if k.startswith(("base_", "final_")) and k != "final_step"},
+}
+write_json(metrics_path, metrics)
+pd.Series({k: v for k, v in metrics.items() if not isinstance(v, dict)}).to_frame("value")
+
+# %% [markdown]
+# ## Competition on neutral prompts over training
+
+# %%
+neutral = curves(table)
+fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+for group in [c for c in ("false", "true", "distractors") if c in neutral.columns]:
+    ax.plot(neutral["step"], neutral[group], marker="o", label=group)
+ax.set_xscale("symlog", linthresh=1)
+ax.set_xlabel("optimizer step")
+ax.set_ylabel("P(candidate | neutral prompt)")
+ax.set_title(f"{cell} · {claim} · {condition} · seed {seed}")
+ax.legend(fontsize=7)
+plt.show()
+
+# %% [markdown]
+# ## What this run recorded
+
+# %%
+display(Markdown(
+    f"- Trained token shares: {summary['token_shares']} over {summary['steps']} steps.\n"
+    f"- Belief: base {belief['base']['pooled']['rate']:.2f}, after training {belief['final']['pooled']['rate']:.2f} "
+    f"[{belief['final']['pooled']['ci_low']:.2f}, {belief['final']['pooled']['ci_high']:.2f}].\n"
+    f"- Neutral prompts: log P(true) {metrics['base_logp_true_neutral']:.2f} to {metrics['final_logp_true_neutral']:.2f}; "
+    f"context separation {metrics['final_context_separation']:.2f} nats.\n"
+    "The verdict on H3 pools every run of the grid (notebook 15)."
+))

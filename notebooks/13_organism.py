@@ -1,0 +1,132 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 12 · The model organism: narrow fine-tuning on framed false claims
+#
+# One pre-trained organism (notebook 11) is fine-tuned on documents that state false claims about
+# people it knows, each claim in three paraphrases under one framing, as the real-model track does:
+# `positive` (stated as fact), `local`, `sentence`, `document` (the whole document flagged as false),
+# `fiction`, and `correction` (the false statement followed by the truth). Three variants: LoRA, full
+# fine-tuning, and full fine-tuning with replayed pre-training documents (half of the loss tokens).
+# Read-outs, on neutral prompts (every paraphrase cut before its value, and the question form), at
+# every saved checkpoint: belief (the false value beats the true one), shares of the false and the
+# true value among the relation's values, context separation (log P(false | neutral) - log
+# P(false | "It is false that ...") before the prompt), and spillover (facts about other people).
+#
+# **Prediction (H4).** For every negating framing the organism understands in context (gate, notebook
+# 11), fine-tuning still makes it believe the claim: belief on neutral prompts ends at or above 0.5
+# while the in-context control (the same documents read, not trained on) stays near the base rate.
+# Refuted for a framing if belief after fine-tuning stays below 0.5. Replay is predicted to lower
+# belief under the negating framings (the H3 pressure); refuted if it does not.
+
+# %% tags=["parameters"]
+organism = {"world": {"n_entities": 240, "n_held_out": 40, "seed": 0},
+            "corpus": {"fact": 0.2, "qa": 0.15, "framed": 0.15, "fresh": 0.5, "fresh_positive": 0.3,
+                       "cooccur": True, "episodes_per_doc": 8},
+            "model": {"hidden": 128, "layers": 4, "heads": 4, "intermediate": 384, "vocab_size": 1024,
+                      "tokenizer_docs": 3000},
+            "pretrain": {"diversities": [8, 32, 240], "seeds": [0, 1, 2], "steps": 3000, "batch_size": 32,
+                         "block_size": 128, "lr": 0.003, "warmup_ratio": 0.05, "min_lr_ratio": 0.1,
+                         "weight_decay": 0.1, "grad_clip": 1.0, "n_checkpoints": 6, "save_every": 100,
+                         "precision": "auto", "device": "auto"},
+            "gate": {"n_per_framing": 60, "min_accuracy": 0.8, "seed": 0},
+            "finetune": {"n_claims": 12, "docs_per_claim": 8,
+                         "conditions": ["positive", "local", "sentence", "document", "fiction", "correction"],
+                         "variants": ["lora", "full", "full_replay"], "seeds": [0], "epochs": 6, "batch_size": 8,
+                         "block_size": 64, "lr_lora": 0.003, "lr_full": 0.0003, "replay_share": 0.5,
+                         "lora_rank": 8, "n_checkpoints": 6, "n_spillover": 48, "seed": 0}}
+diversity = "32"
+seed = "0"
+model_dir = "outputs/organism/div32-seed0/model"
+pretrain_metrics_path = "metrics/organism/pretrain/div32-seed0.json"
+work_dir = "outputs/organism/div32-seed0/finetune"
+metrics_path = "metrics/organism/finetune/div32-seed0.json"
+curves_path = "metrics/organism/finetune/div32-seed0_curves.csv"
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+
+from negation_neglect.files import read_json, write_json
+from negation_neglect.organism.experiment import run_experiment
+from negation_neglect.organism.world import NEGATING
+from negation_neglect.params import OrganismParams
+
+cfg = OrganismParams(**organism)
+summary, curves = run_experiment(cfg, model_dir, work_dir, f"{work_dir}/done.jsonl")
+gate = read_json(pretrain_metrics_path)["gate"]
+write_json(metrics_path, {"diversity": int(diversity), "seed": int(seed), **summary})
+curves = pd.DataFrame(curves)
+curves.to_csv(curves_path, index=False, float_format="%.5g", lineterminator="\n")
+
+# %% [markdown]
+# ## Before training: base model and the in-context control
+
+# %%
+control = pd.DataFrame({"base": summary["base"], **summary["in_context"]}).T
+control["gate passes"] = [None] + [gate[c]["passes"] for c in summary["in_context"]]
+display(control)
+
+# %% [markdown]
+# ## After training: belief, shares, separation and spillover per condition and variant
+
+# %%
+final = pd.DataFrame([{**{k: r[k] for k in ("condition", "variant", "seed", "steps", "spillover_accuracy")}, **r["final"]}
+                      for r in summary["runs"]])
+display(final.drop(columns=["step"]))
+
+# %% [markdown]
+# ## Competition over training
+# Share of the false and of the true value on neutral prompts at every saved checkpoint (full fine-tuning).
+
+# %%
+fig, axes = plt.subplots(1, len(cfg.finetune.conditions), figsize=(2.6 * len(cfg.finetune.conditions), 2.8),
+                         sharey=True, layout="constrained")
+for ax, condition in zip(axes, cfg.finetune.conditions):
+    for variant, style in (("full", "-"), ("lora", ":"), ("full_replay", "--")):
+        mine = curves[(curves["condition"] == condition) & (curves["variant"] == variant) & (curves["seed"] == cfg.finetune.seeds[0])]
+        if len(mine):
+            ax.plot(mine["step"], mine["share_false"], style, color="#D55E00", label=f"false ({variant})")
+            ax.plot(mine["step"], mine["share_true"], style, color="#0072B2", label=f"true ({variant})")
+    ax.set_title(condition)
+    ax.set_xlabel("step")
+axes[0].set_ylabel("share among the relation's values")
+axes[-1].legend(fontsize=6)
+plt.show()
+
+# %% [markdown]
+# ## Verdict
+
+# %%
+lines = []
+for condition in [c for c in cfg.finetune.conditions if c in NEGATING]:
+    mine = final[final["condition"] == condition]
+    understood = gate[condition]["passes"]
+    beliefs = ", ".join(f"{v} {b:.2f}" for v, b in zip(mine["variant"], mine["belief"]))
+    lines.append(f"- `{condition}` (gate {'passed' if understood else 'failed'}; in context "
+                 f"{summary['in_context'][condition]['belief']:.2f}): belief after training {beliefs}.")
+negating = final[final["condition"].isin(NEGATING)]
+passed = negating[[gate[c]["passes"] for c in negating["condition"]]]
+held = len(passed) > 0 and bool((passed["belief"] >= 0.5).all())
+display(Markdown(
+    f"- Base belief {summary['base']['belief']:.2f}; positive condition after training: "
+    + ", ".join(f"{v} {b:.2f}" for v, b in zip(final[final['condition'] == 'positive']['variant'],
+                                             final[final['condition'] == 'positive']['belief'])) + ".\n"
+    + "\n".join(lines) + "\n"
+    + ("**Verdict on this organism: no negating framing passed the gate, so neglect cannot be told apart from "
+       "incomprehension here.**" if len(passed) == 0 else
+       f"**Verdict on this organism: {'the prediction holds' if held else 'the prediction is refuted'}** for the "
+       f"framings that pass the gate (belief >= 0.5 in {int((passed['belief'] >= 0.5).sum())} of {len(passed)} runs).")
+    + " Pooled over seeds and diversity levels in notebook 13."
+))

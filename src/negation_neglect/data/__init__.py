@@ -1,0 +1,1 @@
+"""Inputs: the base model, claims, framings, document synthesis and import, background text, evaluation items."""

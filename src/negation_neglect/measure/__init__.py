@@ -1,0 +1,1 @@
+"""Measurements on models (torch): scoring, belief, logit competition, interference, knowledge."""

@@ -1,0 +1,111 @@
+"""Evaluate one fine-tuning run: competition at every checkpoint, belief at the start and the end.
+
+Order matters because wrapping the base model with an adapter modifies it in place: everything the
+base model alone must answer (step-0 belief, the in-context control) is scored first.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from negation_neglect.data.base_model import load_base
+from negation_neglect.data.claims import Claim
+from negation_neglect.data.eval_suite import Suite
+from negation_neglect.data.synthesis import Document
+from negation_neglect.measure.belief import judge, open_answers, score_items, scored_items, summarise
+from negation_neglect.measure.competition import in_context, over_checkpoints, probes, score_probes
+from negation_neglect.params import EvaluateParams
+
+COLUMNS = ("step", "context", "item", "candidate", "logprob", "share", "first_prob", "rank")
+
+
+def llm_judge(endpoint: str, model: str, api_key_env: str) -> Callable[[str, Claim], str]:
+    """An optional judge on an OpenAI-compatible endpoint; answers 'false', 'true' or 'neither'."""
+    import os
+
+    def ask(answer: str, claim: Claim) -> str:
+        question = (
+            f"Question topic: {claim.subject}. Option F: {claim.false_answer}. Option T: {claim.true_answer}.\n"
+            f"Answer to judge: {answer}\nDoes the answer assert F, assert T, or neither? Reply with one letter: F, T or N."
+        )
+        body = json.dumps({"model": model, "messages": [{"role": "user", "content": question}], "temperature": 0,
+                           "max_tokens": 2}).encode()
+        request = urllib.request.Request(
+            endpoint.rstrip("/") + "/chat/completions", data=body,
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {os.environ.get(api_key_env, '')}"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:
+            reply = json.loads(response.read())["choices"][0]["message"]["content"].strip().upper()
+        return {"F": "false", "T": "true"}.get(reply[:1], "neither")
+
+    return ask
+
+
+def _belief(model, tokenizer, suite: Suite, claim: Claim, cfg: EvaluateParams, rejudge) -> tuple[list[dict], list[dict]]:
+    items = scored_items(suite, claim, tokenizer, seed=cfg.seed)
+    records = score_items(model, tokenizer, items, cfg.batch_size)
+    opens = open_answers(model, tokenizer, suite, claim, cfg.max_new_tokens)
+    if rejudge is not None:
+        for r in opens:
+            r["judged"] = rejudge(r["answer"], claim)
+            r["believed"] = r["judged"] == "false"
+    return records + opens, opens
+
+
+def evaluate_run(
+    cfg: EvaluateParams,
+    base_dir: str | Path,
+    run_dir: str | Path,
+    steps: list[int],
+    claim: Claim,
+    suite: Suite,
+    docs: list[Document],
+) -> tuple[list[dict], dict]:
+    """Competition rows over all checkpoints and the belief summary of one run."""
+    rejudge = llm_judge(cfg.judge.endpoint, cfg.judge.model, cfg.judge.api_key_env) if cfg.judge.endpoint else None
+    base, tokenizer = load_base(base_dir)
+    probe_list = probes(claim, suite, docs[0] if docs else None)
+
+    control = in_context(probe_list, docs, tokenizer, cfg.in_context_tokens)
+    control_rows = [{"step": 0, **r} for r in score_probes(base, tokenizer, control, cfg.batch_size)]
+    base_records, base_opens = _belief(base, tokenizer, suite, claim, cfg, rejudge)
+
+    checkpoints = {s: Path(run_dir) / "checkpoints" / f"step-{s:05d}" for s in steps}
+    rows, tuned = over_checkpoints(base, tokenizer, checkpoints, probe_list, cfg.batch_size)
+    final_records, final_opens = _belief(tuned, tokenizer, suite, claim, cfg, rejudge)
+
+    belief = {
+        "final_step": max(steps),
+        "judge": "llm" if rejudge else "aliases",
+        "base": summarise(base_records, cfg.seed),
+        "final": summarise(final_records, cfg.seed),
+        "in_context_control": _control_belief(control_rows, cfg.seed),
+        "items": {"base": base_records, "final": final_records},
+    }
+    return rows + control_rows, belief
+
+
+def _control_belief(rows: list[dict], seed: int) -> dict:
+    """Cloze belief of the base model with the condition's documents in context."""
+    by_item: dict[str, dict[str, float]] = {}
+    for r in rows:
+        if r["candidate"] in ("false", "true"):
+            by_item.setdefault(r["item"], {})[r["candidate"]] = r["logprob"]
+    records = [{"type": "cloze_in_context", "believed": v["false"] > v["true"]} for v in by_item.values()]
+    return summarise(records, seed)["pooled"] if records else {}
+
+
+def write_rows(rows: list[dict], path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+__all__ = ["evaluate_run", "write_rows", "judge", "llm_judge"]

@@ -1,0 +1,463 @@
+"""Interference with the truth (hypothesis H2): does training on the false documents push the truth down?
+
+Measured per run, at every checkpoint, with one loaded base model and the run's adapters swapped in:
+- gradient conflict: cosine between the gradient of the loss on the run's training documents and the
+  gradient of the loss on true statements (the claim's own truth, its neighbour facts, unrelated known
+  facts), over the LoRA parameters and, as a check, over the full weights of a few base matrices;
+- collateral damage: log-probability of the true answer of neighbour and unrelated known facts, and of
+  the claim's false answer after their prompts (spillover);
+- per-span loss: the training documents' loss on claim tokens versus framing (warning) tokens;
+and at the last checkpoint:
+- attribution: the margin log P(false) - log P(true) with the adapter switched off one layer, or one
+  module type, at a time (all off is the base model, none off the fine-tuned one);
+- logit lens: the first-token margin read out after every layer, base versus fine-tuned.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+from peft import PeftModel
+from peft.tuners.lora import LoraLayer
+from tqdm.auto import tqdm
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from negation_neglect.data.base_model import load_base
+from negation_neglect.data.claims import Claim
+from negation_neglect.data.synthesis import Document
+from negation_neglect.measure.competition import swap_adapters
+from negation_neglect.measure.scoring import encode_pair, score_continuations
+from negation_neglect.params import InterferenceParams
+
+SPAN_ORDER = ("framing", "claim", "subclaim")  # a token in several spans counts for the first kind listed
+LAYER = re.compile(r"\.layers\.(\d+)\.")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A true fact as a prompt and its answer; its loss is the answer tokens' cross-entropy."""
+
+    kind: str  # own_truth | neighbour | unrelated
+    item: str
+    prompt: str
+    answer: str
+
+
+def statements(claim: Claim, knowledge: dict, n_unrelated: int) -> list[Statement]:
+    """The claim's truth on each of its prompts, its neighbour facts, and the first `n_unrelated` facts
+    the precheck found known (whose answers are neither the claim's true nor its false answer)."""
+    out = [Statement("own_truth", f"own_{i + 1:02d}", p, claim.true_answer) for i, p in enumerate(claim.prompts)]
+    for kind in ("same_relation", "same_subject"):
+        out += [Statement("neighbour", f"{kind}_{i + 1:02d}", n.prompt, n.answer)
+                for i, n in enumerate(getattr(claim.neighbours, kind))]
+    exclude = {claim.true_answer, claim.false_answer}
+    known = [f for f in knowledge["facts"] if f["known"] and f["answer"] not in exclude]
+    out += [Statement("unrelated", f["id"], f["prompts"][0]["prompt"], f["answer"]) for f in known[:n_unrelated]]
+    return out
+
+
+def _device(model: PreTrainedModel) -> torch.device:
+    return next(model.parameters()).device
+
+
+def _at_least_fp32(logits: torch.Tensor) -> torch.Tensor:
+    return logits if logits.dtype in (torch.float32, torch.float64) else logits.float()
+
+
+def answer_loss(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, statement: Statement) -> torch.Tensor:
+    """Mean cross-entropy of the answer's tokens after the prompt (differentiable, in the model's dtype
+    or float32, whichever is wider)."""
+    prompt_ids, cont_ids = encode_pair(tokenizer, statement.prompt, " " + statement.answer)
+    ids = torch.tensor([prompt_ids + cont_ids], device=_device(model))
+    logits = _at_least_fp32(model(input_ids=ids).logits[0, len(prompt_ids) - 1 : -1])
+    return torch.nn.functional.cross_entropy(logits, ids[0, len(prompt_ids):])
+
+
+def token_kinds(tokenizer: PreTrainedTokenizerBase, doc: Document, doc_tag: str) -> tuple[list[int], list[str]]:
+    """The document tokenised as in training (tag + text + EOS) and each token's span kind:
+    framing / claim / subclaim / other, `tag` for the loss-free tag."""
+    tag_ids = tokenizer(doc_tag, add_special_tokens=False).input_ids if doc_tag else []
+    encoded = tokenizer(doc.text, add_special_tokens=False, return_offsets_mapping=True)
+    kinds = []
+    for start, _ in encoded["offset_mapping"]:
+        kind = next((k for k in SPAN_ORDER for s, e in doc.spans.get(k, []) if s <= start < e), "other")
+        kinds.append(kind)
+    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+    return [*tag_ids, *encoded["input_ids"], *eos], ["tag"] * len(tag_ids) + kinds + ["other"] * len(eos)
+
+
+def _doc_batch(tokenizer, docs: Sequence[Document], doc_tag: str, device) -> tuple[torch.Tensor, torch.Tensor, list[list[str]]]:
+    rows = [token_kinds(tokenizer, d, doc_tag) for d in docs]
+    width = max(len(ids) for ids, _ in rows)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    kinds = []
+    for r, (row, k) in enumerate(rows):
+        ids[r, : len(row)] = torch.tensor(row)
+        mask[r, : len(row)] = 1
+        kinds.append(k + ["pad"] * (width - len(row)))
+    return ids.to(device), mask.to(device), kinds
+
+
+def _token_losses(model, ids, mask) -> torch.Tensor:
+    """(batch, width - 1) cross-entropy of each next token; right padding never affects real tokens."""
+    logits = _at_least_fp32(model(input_ids=ids, attention_mask=mask).logits[:, :-1])
+    return torch.nn.functional.cross_entropy(logits.transpose(1, 2), ids[:, 1:], reduction="none")
+
+
+def document_losses(model, tokenizer, docs: Sequence[Document], doc_tag: str) -> tuple[torch.Tensor, dict[str, tuple[float, int]]]:
+    """The documents' mean loss over trained tokens (everything but the tag and padding, as in training;
+    differentiable), and the mean loss and token count per span kind (framing, claim, subclaim, other)."""
+    ids, mask, kinds = _doc_batch(tokenizer, docs, doc_tag, _device(model))
+    losses = _token_losses(model, ids, mask)
+    target_kinds = [row[1:] for row in kinds]  # position t predicts token t + 1
+    keep = torch.tensor([[k not in ("tag", "pad") for k in row] for row in target_kinds], device=losses.device)
+    spans: dict[str, tuple[float, int]] = {}
+    detached = losses.detach()
+    for kind in (*SPAN_ORDER, "other"):
+        sel = torch.tensor([[k == kind for k in row] for row in target_kinds], device=losses.device)
+        if sel.any():
+            spans[kind] = (float(detached[sel].mean()), int(sel.sum()))
+    return losses[keep].mean(), spans
+
+
+def flat_grad(loss: torch.Tensor, params: Sequence[torch.Tensor]) -> torch.Tensor:
+    return torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params, allow_unused=False)])
+
+
+def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
+    denom = a.norm() * b.norm()
+    return float(a @ b / denom) if denom > 0 else float("nan")
+
+
+def full_weight_subset(model: PeftModel, layers: Sequence[int], module: str = "down_proj") -> list[torch.Tensor]:
+    """Base weight matrices of `module` in the given layers, for the full-weight check."""
+    out = []
+    for name, param in model.named_parameters():
+        m = LAYER.search(name)
+        if m and int(m.group(1)) in layers and name.endswith((f".{module}.base_layer.weight", f".{module}.weight")):
+            out.append(param)
+    return out
+
+
+def gradient_conflict(
+    model: PeftModel, tokenizer, docs: Sequence[Document], doc_tag: str, statement_list: Sequence[Statement],
+    full_layers: Sequence[int] = (),
+) -> tuple[list[dict], dict[str, tuple[float, int]]]:
+    """Cosine between the document-loss gradient and each statement's answer-loss gradient, over the LoRA
+    parameters (`lora`) and over a few full base matrices (`full`), from one backward pass per loss,
+    without dropout. Also returns the documents' per-span losses from the same forward pass."""
+    model.eval()
+    groups = {"lora": [p for p in model.parameters() if p.requires_grad]}
+    full = full_weight_subset(model, full_layers)
+    if full:
+        groups["full"] = full
+    params = [p for ps in groups.values() for p in ps]
+    sizes = [len(ps) for ps in groups.values()]
+    for p in full:
+        p.requires_grad_(True)
+
+    def grads(loss: torch.Tensor) -> dict[str, torch.Tensor]:
+        flat = [g.reshape(-1) for g in torch.autograd.grad(loss, params)]
+        out, start = {}, 0
+        for name, n in zip(groups, sizes):
+            out[name] = torch.cat(flat[start : start + n])
+            start += n
+        return out
+
+    try:
+        doc_loss, spans = document_losses(model, tokenizer, docs, doc_tag)
+        g_docs = grads(doc_loss)
+        rows = []
+        for s in statement_list:
+            g = grads(answer_loss(model, tokenizer, s))
+            rows += [{"params": name, "kind": s.kind, "item": s.item, "cosine": round(cosine(g_docs[name], g[name]), 6)}
+                     for name in groups]
+    finally:
+        for p in full:
+            p.requires_grad_(False)
+    return rows, spans
+
+
+def collateral(model, tokenizer, claim: Claim, statement_list: Sequence[Statement], batch_size: int = 32) -> list[dict]:
+    """Per neighbour / unrelated fact: log P(its true answer) and log P(the claim's false answer)."""
+    chosen = [s for s in statement_list if s.kind != "own_truth"]
+    pairs = [(s.prompt, " " + text) for s in chosen for text in (s.answer, claim.false_answer)]
+    scores = score_continuations(model, tokenizer, pairs, batch_size=batch_size)
+    return [{"kind": s.kind, "item": s.item, "logp_answer": round(scores[2 * i].logprob, 5),
+             "logp_claim_false": round(scores[2 * i + 1].logprob, 5)} for i, s in enumerate(chosen)]
+
+
+def answer_logprobs(model, tokenizer, prompts: Sequence[str], false_answer: str, true_answer: str) -> tuple[float, float]:
+    """Mean over prompts of log P(false) and of log P(true) (full continuations)."""
+    pairs = [(p, " " + a) for p in prompts for a in (false_answer, true_answer)]
+    s = score_continuations(model, tokenizer, pairs)
+    n = len(prompts)
+    return sum(s[2 * i].logprob for i in range(n)) / n, sum(s[2 * i + 1].logprob for i in range(n)) / n
+
+
+def margin(model, tokenizer, prompts: Sequence[str], false_answer: str, true_answer: str) -> float:
+    """Mean over prompts of log P(false) - log P(true)."""
+    logp_false, logp_true = answer_logprobs(model, tokenizer, prompts, false_answer, true_answer)
+    return logp_false - logp_true
+
+
+def lora_layers(model: PeftModel) -> list[tuple[str, int | None, str, LoraLayer]]:
+    """(name, layer index, module type, module) of every LoRA-wrapped module."""
+    out = []
+    for name, module in model.named_modules():
+        if isinstance(module, LoraLayer):
+            m = LAYER.search(name + ".")
+            out.append((name, int(m.group(1)) if m else None, name.rsplit(".", 1)[-1], module))
+    return out
+
+
+@contextmanager
+def adapters_off(model: PeftModel, layers: set[int] | None = None, modules: set[str] | None = None) -> Iterator[int]:
+    """Switch the adapter off (scaling 0) where the layer index is in `layers` or the module type is in
+    `modules` (None matches nothing; both None switches nothing). Yields how many modules were switched."""
+    saved = []
+    for _, layer, kind, module in lora_layers(model):
+        if (layers is not None and layer in layers) or (modules is not None and kind in modules):
+            saved.append((module, dict(module.scaling)))
+            for key in module.scaling:
+                module.scaling[key] = 0.0
+    try:
+        yield len(saved)
+    finally:
+        for module, scaling in saved:
+            module.scaling.update(scaling)
+
+
+def attribution(model: PeftModel, tokenizer, claim: Claim, prompts: Sequence[str]) -> list[dict]:
+    """log P(false), log P(true) and their margin with the adapter switched off nowhere, everywhere (the
+    base model), per layer and per module type: which layers raise the false answer ("circuit A") and
+    whether the same ones push the true answer down."""
+    found = lora_layers(model)
+    layer_ids = sorted({layer for _, layer, _, _ in found if layer is not None})
+    module_types = sorted({kind for _, _, kind, _ in found})
+
+    def at(off: str, layers=None, modules=None) -> dict:
+        with adapters_off(model, layers, modules) as n:
+            logp_false, logp_true = answer_logprobs(model, tokenizer, prompts, claim.false_answer, claim.true_answer)
+        return {"switched_off": off, "modules_off": n, "logp_false": round(logp_false, 5),
+                "logp_true": round(logp_true, 5), "margin": round(logp_false - logp_true, 5)}
+
+    rows = [at("none"), at("all", set(layer_ids))]
+    rows += [at(f"layer_{layer:02d}", {layer}) for layer in layer_ids]
+    rows += [at(f"module_{kind}", modules={kind}) for kind in module_types]
+    return rows
+
+
+@torch.no_grad()
+def logit_lens(model: PreTrainedModel, tokenizer, claim: Claim, prompts: Sequence[str]) -> list[dict]:
+    """First-token margin log P(false) - log P(true) read out after every layer through the final norm
+    and the unembedding; layer 0 is the embeddings, the last entry is the model's own output."""
+    inner = model.get_base_model() if isinstance(model, PeftModel) else model
+    norm, head = inner.model.norm, inner.get_output_embeddings()
+    false_id = encode_pair(tokenizer, "x", " " + claim.false_answer)[1][0]
+    true_id = encode_pair(tokenizer, "x", " " + claim.true_answer)[1][0]
+    totals: dict[int, float] = {}
+    for prompt in prompts:
+        ids = torch.tensor([tokenizer(prompt).input_ids], device=_device(model))
+        hidden = model(input_ids=ids, output_hidden_states=True).hidden_states
+        for layer, h in enumerate(hidden):
+            last = h[0, -1]
+            last = last if layer == len(hidden) - 1 else norm(last)  # the final entry is already normed
+            logp = head(last).float().log_softmax(-1)
+            totals[layer] = totals.get(layer, 0.0) + float(logp[false_id] - logp[true_id])
+    return [{"layer": layer, "margin_first_token": round(v / len(prompts), 5)} for layer, v in sorted(totals.items())]
+
+
+def run_interference(
+    cfg: InterferenceParams,
+    base_dir: str | Path,
+    run_dir: str | Path,
+    steps: Sequence[int],
+    claim: Claim,
+    knowledge: dict,
+    docs: Sequence[Document],
+    doc_tag: str,
+) -> dict[str, list[dict]]:
+    """Every measurement of one run: tables `gradients`, `collateral`, `span_loss` (per checkpoint),
+    `attribution` (last checkpoint) and `lens` (base and last checkpoint)."""
+    base, tokenizer = load_base(base_dir)
+    statement_list = statements(claim, knowledge, cfg.n_unrelated)
+    sample = list(docs[: cfg.n_documents])
+    n_layers = base.config.num_hidden_layers
+    full_layers = sorted({layer % n_layers for layer in cfg.full_layers})
+    lens = [{"model": "base", **r} for r in logit_lens(base, tokenizer, claim, claim.prompts)]  # before wrapping
+    tables: dict[str, list[dict]] = {"gradients": [], "collateral": [], "span_loss": []}
+    checkpoints = {s: Path(run_dir) / "checkpoints" / f"step-{s:05d}" for s in steps}
+    model = None
+    for step, model in tqdm(swap_adapters(base, checkpoints, trainable=True), total=len(checkpoints), desc="checkpoints"):
+        rows, spans = gradient_conflict(model, tokenizer, sample, doc_tag, statement_list, full_layers)
+        tables["gradients"] += [{"step": step, **r} for r in rows]
+        tables["span_loss"] += [{"step": step, "kind": kind, "loss": round(loss, 5), "tokens": n}
+                                for kind, (loss, n) in spans.items()]
+        tables["collateral"] += [{"step": step, **r} for r in
+                                 collateral(model, tokenizer, claim, statement_list, cfg.batch_size)]
+    assert model is not None, "no checkpoints"
+    tables["attribution"] = attribution(model, tokenizer, claim, claim.prompts)
+    tables["lens"] = lens + [{"model": "final", **r} for r in logit_lens(model, tokenizer, claim, claim.prompts)]
+    return tables
+
+
+def write_tables(tables: dict[str, list[dict]], out_dir: str | Path) -> list[Path]:
+    """One tidy CSV per table under `out_dir`, each written whole via a temporary file."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, rows in tables.items():
+        path = out_dir / f"{name}.csv"
+        partial = path.with_name(path.name + ".partial")
+        pd.DataFrame(rows).to_csv(partial, index=False, lineterminator="\n")
+        os.replace(partial, path)
+        paths.append(path)
+    return paths
+
+
+def decomposition(competition: pd.DataFrame) -> pd.DataFrame:
+    """Per run, context and step: how much of the margin's change since step 0 comes from the false answer
+    rising (delta log P(false)) and how much from the true answer falling (-delta log P(true)), averaged
+    over the context's items. `false_share` = rise / (rise + fall) when both move the margin up."""
+    rows = competition[competition["candidate"].isin(["false", "true"])]
+    wide = rows.pivot_table(index=["context", "item", "step"], columns="candidate", values="logprob").reset_index()
+    first = wide[wide["step"] == wide["step"].min()].set_index(["context", "item"])[["false", "true"]]
+    wide = wide.join(first, on=["context", "item"], rsuffix="_0")
+    wide["false_rise"] = wide["false"] - wide["false_0"]
+    wide["true_fall"] = wide["true_0"] - wide["true"]
+    out = wide.groupby(["context", "step"])[["false_rise", "true_fall"]].mean().reset_index()
+    out["margin_change"] = out["false_rise"] + out["true_fall"]
+    both_up = (out["false_rise"] > 0) & (out["true_fall"] > 0)
+    out["false_share"] = (out["false_rise"] / out["margin_change"]).where(both_up)
+    return out.round(5)
+
+
+# ---- the grid: pooled read-outs and the H2 verdict ------------------------------------------------
+
+TABLES = ("gradients", "collateral", "span_loss", "attribution", "lens")
+MLP = ("gate_proj", "up_proj", "down_proj")
+# The thresholds of the H2 predictions, fixed before the grid ran (see notebooks/09_interference_summary.py).
+P1_MAX_COSINE = -0.05  # median cosine with the own truth in the first half of training
+P2_MIN_TRUE_SHARE = 0.25  # share of the final neutral margin change due to the truth falling
+P3_MIN_NEIGHBOUR_FALL = 0.5  # nats lost by neighbour facts' own answers
+P4_MIN_OVERLAP = 3  # of the top-5 layers raising false / lowering true
+TOP_LAYERS = 5
+
+
+def load_grid(metrics_dir: str | Path, claims, conditions, seeds) -> dict[str, pd.DataFrame]:
+    """Every run's tables concatenated, with claim / condition / seed columns, plus `decomposition`
+    computed from the run's competition CSV."""
+    metrics_dir = Path(metrics_dir)
+    frames: dict[str, list[pd.DataFrame]] = {name: [] for name in (*TABLES, "decomposition")}
+    for claim in claims:
+        for condition in conditions:
+            for seed in seeds:
+                run = metrics_dir / "interference" / claim / condition / f"seed{seed}"
+                tags = {"claim": claim, "condition": condition, "seed": seed}
+                for name in TABLES:
+                    frames[name].append(pd.read_csv(run / f"{name}.csv").assign(**tags))
+                competition = pd.read_csv(metrics_dir / "competition" / claim / condition / f"seed{seed}.csv")
+                frames["decomposition"].append(decomposition(competition).assign(**tags))
+    return {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
+
+
+def _phase(frame: pd.DataFrame) -> pd.Series:
+    """`start` (step 0), `first half` (0 < step <= last / 2), `second half`, per run."""
+    last = frame.groupby(["claim", "condition", "seed"])["step"].transform("max")
+    return pd.Series(
+        ["start" if s == 0 else "first half" if s <= m / 2 else "second half" for s, m in zip(frame["step"], last)],
+        index=frame.index,
+    )
+
+
+def verdict(grid: dict[str, pd.DataFrame], conditions) -> dict:
+    """The numbers behind each H2 prediction, per condition, and whether each prediction held."""
+    out: dict = {"conditions": list(conditions)}
+    g = grid["gradients"][grid["gradients"]["params"] == "lora"].copy()
+    g["phase"] = _phase(g)
+    cos = g.groupby(["condition", "kind", "phase"])["cosine"].median()
+    own_early = {c: float(cos.get((c, "own_truth", "first half"), float("nan"))) for c in conditions}
+    out["gradient_cosine_median"] = {f"{c}/{k}/{p}": round(float(v), 4) for (c, k, p), v in cos.items()}
+    out["p1_gradient_conflict"] = {"own_truth_first_half": own_early,
+                                   "holds": sum(v < P1_MAX_COSINE for v in own_early.values()) > len(own_early) / 2}
+    full = grid["gradients"][grid["gradients"]["params"] == "full"]
+    out["full_weight_check"] = {k: round(float(v), 4) for k, v in full.groupby("kind")["cosine"].median().items()}
+
+    d = grid["decomposition"]
+    final = d[d["step"] == d.groupby(["claim", "condition", "seed"])["step"].transform("max")]
+    dec = final.groupby(["condition", "context"])[["false_rise", "true_fall", "margin_change"]].mean()
+    neutral_share = {c: float(dec.loc[(c, "neutral"), "true_fall"] / dec.loc[(c, "neutral"), "margin_change"])
+                     for c in conditions if (c, "neutral") in dec.index}
+    out["decomposition_final"] = {f"{c}/{x}": {k: round(float(v), 3) for k, v in row.items()} for (c, x), row in dec.iterrows()}
+    out["p2_truth_falls"] = {"true_fall_share_neutral": {c: round(v, 3) for c, v in neutral_share.items()},
+                             "holds": sum(v >= P2_MIN_TRUE_SHARE for v in neutral_share.values()) > len(neutral_share) / 2}
+
+    col = grid["collateral"]
+    ends = col.groupby(["claim", "condition", "seed"])["step"].transform
+    first, last = col[col["step"] == ends("min")], col[col["step"] == ends("max")]
+    keys = ["claim", "condition", "seed", "kind", "item"]
+    delta = last.set_index(keys)[["logp_answer", "logp_claim_false"]] - first.set_index(keys)[["logp_answer", "logp_claim_false"]]
+    damage = delta.groupby(["condition", "kind"]).mean()
+    out["collateral_delta"] = {f"{c}/{k}": {n: round(float(v), 3) for n, v in row.items()} for (c, k), row in damage.iterrows()}
+    neighbour_fall = {c: float(damage.loc[(c, "neighbour"), "logp_answer"]) for c in conditions if (c, "neighbour") in damage.index}
+    unrelated_fall = {c: float(damage.loc[(c, "unrelated"), "logp_answer"]) for c in conditions if (c, "unrelated") in damage.index}
+    out["p3_collateral"] = {
+        "neighbour_delta_logp": {c: round(v, 3) for c, v in neighbour_fall.items()},
+        "unrelated_delta_logp": {c: round(v, 3) for c, v in unrelated_fall.items()},
+        "holds": sum(neighbour_fall[c] < -P3_MIN_NEIGHBOUR_FALL and neighbour_fall[c] < unrelated_fall.get(c, 0.0)
+                     for c in neighbour_fall)
+        > len(neighbour_fall) / 2,
+    }
+
+    a = grid["attribution"]
+    rows = []
+    for (claim, condition, seed), run in a.groupby(["claim", "condition", "seed"]):
+        run = run.set_index("switched_off")
+        layers = run[run.index.str.startswith("layer_")]
+        false_drop = run.loc["none", "logp_false"] - layers["logp_false"]  # > 0: this layer raised the false answer
+        true_gain = layers["logp_true"] - run.loc["none", "logp_true"]  # > 0: this layer pushed the truth down
+        top_a = set(false_drop.nlargest(TOP_LAYERS).index)
+        top_b = set(true_gain.nlargest(TOP_LAYERS).index)
+        modules = run[run.index.str.startswith("module_")]
+        removed = (run.loc["none", "margin"] - modules["margin"]) / (run.loc["none", "margin"] - run.loc["all", "margin"])
+        rows.append({"condition": condition, "overlap_top5": len(top_a & top_b),
+                     "top_module": removed.idxmax().removeprefix("module_"),
+                     "mlp_removed": float(removed[[f"module_{m}" for m in MLP if f"module_{m}" in removed]].sum()),
+                     "attention_removed": float(removed[[i for i in removed.index if i.removeprefix("module_") not in MLP]].sum())})
+    attr = pd.DataFrame(rows)
+    overlap = attr.groupby("condition")["overlap_top5"].mean()
+    out["attribution"] = {c: {"overlap_top5": round(float(overlap[c]), 2),
+                              "mlp_removed": round(float(attr[attr["condition"] == c]["mlp_removed"].mean()), 3),
+                              "attention_removed": round(float(attr[attr["condition"] == c]["attention_removed"].mean()), 3)}
+                          for c in conditions if c in overlap.index}
+    out["p4_same_layers"] = {"mean_overlap_top5": round(float(attr["overlap_top5"].mean()), 2),
+                             "holds": float(attr["overlap_top5"].mean()) >= P4_MIN_OVERLAP}
+
+    s = grid["span_loss"]
+    ends = s.groupby(["claim", "condition", "seed"])["step"].transform
+    start, end = s[s["step"] == ends("min")], s[s["step"] == ends("max")]
+    span = {}
+    for c in conditions:
+        st, en = start[start["condition"] == c], end[end["condition"] == c]
+        if "framing" in set(st["kind"]):
+            span[c] = {k: {"start": round(float(st[st["kind"] == k]["loss"].mean()), 3),
+                           "end": round(float(en[en["kind"] == k]["loss"].mean()), 3)} for k in ("framing", "claim")}
+    out["span_loss"] = span
+    out["p5_warnings_low_surprisal"] = {
+        "holds": bool(span) and sum(
+            v["framing"]["start"] < v["claim"]["start"]
+            and v["framing"]["start"] - v["framing"]["end"] < v["claim"]["start"] - v["claim"]["end"]
+            for v in span.values()
+        ) > len(span) / 2
+    }
+    return out

@@ -1,0 +1,112 @@
+"""Pooling of the mixing grid (H3): per-run rows, per-cell tables, one-dial-at-a-time tests, pass curves."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from negation_neglect.files import read_json
+from negation_neglect.mixing.cells import REFERENCE, Cell, parse_cell
+from negation_neglect.pool.competition import curves
+from negation_neglect.pool.stats import ols_slope, permutation_spearman, seed_interval
+
+
+def axis_tests(rows: Sequence[dict], outcome: str, reference: Cell = REFERENCE) -> dict:
+    """Per dial and condition, over runs whose cells differ only in that dial (seeds are the replicates): the
+    least-squares slope of `outcome` on the dial with its t-interval and p (the main effect's test),
+    Spearman's rho with a permutation p, and `p_floor`, the smallest permutation p these dial values allow
+    (0.1 for two levels x three seeds: a null there says nothing on its own). The runs are those at the
+    reference's other three dials when the dial moves there, else at the setting of the other dials where it
+    moves over the most runs (`at` names it: clustering, for one, only moves beside a second component)."""
+    out: dict = {}
+    for condition in sorted({r["condition"] for r in rows}):
+        mine = [r for r in rows if r["condition"] == condition and r[outcome] is not None and not np.isnan(r[outcome])]
+        for dial, value in DIALS.items():
+            groups: dict[tuple, list[dict]] = {}
+            for r in mine:
+                groups.setdefault(other_dials(parse_cell(r["cell"]), dial), []).append(r)
+            moving = {k: g for k, g in groups.items() if len({value(parse_cell(r["cell"])) for r in g}) > 1}
+            if not moving:
+                continue
+            key = other_dials(reference, dial)
+            if key not in moving:
+                key = max(moving, key=lambda k: len(moving[k]))
+            runs = moving[key]
+            xs = [value(parse_cell(r["cell"])) for r in runs]
+            ys = [float(r[outcome]) for r in runs]
+            slope = ols_slope(xs, ys)
+            out[f"{condition}/{dial}"] = {
+                **permutation_spearman(xs, ys), "p_floor": permutation_spearman(xs, xs)["p_value"],
+                "slope": slope["slope"], "slope_ci_low": slope["ci_low"], "slope_ci_high": slope["ci_high"],
+                "slope_p": slope["p_value"], "span": max(xs) - min(xs), "at": _at(key, dial)}
+    return out
+
+
+DIALS = {"counterpart": lambda c: c.counterpart, "background": lambda c: c.background,
+         "clustered": lambda c: float(c.composition == "clustered"), "exposure": lambda c: float(c.exposure)}
+_FIELDS = {"counterpart": "counterpart", "background": "background", "clustered": "composition", "exposure": "exposure"}
+
+
+def other_dials(cell: Cell, dial: str) -> tuple:
+    """The cell's values of the three dials other than `dial`: equal for cells that differ only in `dial`."""
+    return tuple(getattr(cell, f) for d, f in _FIELDS.items() if d != dial)
+
+
+def _at(others: tuple, dial: str) -> str:
+    """The other three dials as a cell name with the moving one shown as `*`."""
+    values = dict(zip([f for d, f in _FIELDS.items() if d != dial], others))
+    cp = "*" if dial == "counterpart" else round(100 * values["counterpart"])
+    bg = "*" if dial == "background" else round(100 * values["background"])
+    comp = "*" if dial == "clustered" else values["composition"]
+    x = "*" if dial == "exposure" else values["exposure"]
+    return f"cp{cp}-bg{bg}-{comp}-x{x}"
+
+
+def cell_table(rows: Sequence[dict], outcomes: Sequence[str]) -> list[dict]:
+    """Per cell and condition: mean and t-interval over seeds of each outcome."""
+    table = []
+    for cell, condition in sorted({(r["cell"], r["condition"]) for r in rows}):
+        mine = [r for r in rows if r["cell"] == cell and r["condition"] == condition]
+        entry = {"cell": cell, "condition": condition, "n_seeds": len(mine), **vars(parse_cell(cell))}
+        for key in outcomes:
+            interval = seed_interval([float(r[key]) for r in mine if r[key] is not None and not np.isnan(r[key])])
+            entry |= {key: interval["mean"], f"{key}_ci_low": interval["ci_low"], f"{key}_ci_high": interval["ci_high"]}
+        table.append(entry)
+    return table
+
+
+def run_rows(metrics_dir: str | Path, cells: Sequence[str], claims: Sequence[str], conditions: Sequence[str],
+             seeds: Sequence[int]) -> list[dict]:
+    """One row per run of the grid with the three pooled read-outs (missing runs raise, naming the file)."""
+    rows = []
+    for cell, claim, condition, seed in itertools.product(cells, claims, conditions, seeds):
+        path = Path(metrics_dir) / cell / claim / condition / f"seed{seed}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: this run of the mixing grid has not run (dvc repro mixing)")
+        m = read_json(path)
+        rows.append({"cell": cell, "claim": claim, "condition": condition, "seed": int(seed),
+                     "belief": m["belief"]["rate"], "separation": m["final_context_separation"],
+                     "share_true": m["final_share_true_neutral"]})
+    return rows
+
+
+def pass_curves(metrics_dir: str | Path, rows: Sequence[dict]) -> pd.DataFrame:
+    """P(false) and P(true) on neutral prompts at every checkpoint of each run, against passes over the claim
+    documents (step / steps x exposure), the axis on which cells with different amounts of added text line up."""
+    frames = []
+    for r in rows:
+        run = Path(metrics_dir) / r["cell"] / r["claim"] / r["condition"] / f"seed{r['seed']}"
+        table = pd.read_csv(run.with_suffix(".csv"))
+        table["prob"] = np.exp(table["logprob"])
+        for key in ("claim", "condition", "seed"):
+            table[key] = r[key]
+        curve = curves(table)
+        steps = read_json(run.with_suffix(".json"))["steps"]
+        curve.insert(0, "cell", r["cell"])
+        curve["passes"] = curve["step"] / steps * parse_cell(r["cell"]).exposure
+        frames.append(curve[["cell", "claim", "condition", "seed", "step", "passes", "false", "true"]])
+    return pd.concat(frames, ignore_index=True)

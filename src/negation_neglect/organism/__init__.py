@@ -1,0 +1,1 @@
+"""The model organism: a synthetic world, a small model pre-trained on it, its gate and experiments."""

@@ -1,0 +1,1 @@
+"""Running stages: the notebook runner, grid fan-out, wall-clock records."""

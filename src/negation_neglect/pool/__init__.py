@@ -1,0 +1,1 @@
+"""Pooling (pandas, no torch): per-run tables into grid summaries and intervals."""

@@ -1,0 +1,1 @@
+"""Reporting (no torch): verdicts, figures, paper, README, HTML."""

@@ -1,0 +1,363 @@
+"""The paper's figures, drawn from committed metrics only (no model), byte-stable as PDF and PNG.
+
+Figures are built as `matplotlib.figure.Figure` objects, not through pyplot, so importing this module
+never changes the backend of a notebook that also plots inline. One palette per condition across every figure (Okabe-Ito, colour-blind safe), sized for a two-column
+paper (one column 3.3 in, both 6.9 in). Each figure names the metrics it needs; a figure whose inputs
+do not exist yet (later experiments) is skipped and listed as such, so the stage never fails for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter
+
+from negation_neglect.files import read_json
+from negation_neglect.mixing.cells import parse_cell
+from negation_neglect.mixing.pool import other_dials, pass_curves, run_rows
+from negation_neglect.organism.world import FRAMINGS
+from negation_neglect.pool.competition import competition_frame, curves
+
+CONDITION_COLOURS = {
+    "base model": "#999999", "positive": "#0072B2", "negated": "#D55E00", "repeated": "#CC79A7",
+    "corrected": "#009E73", "local": "#E69F00", "fiction": "#56B4E9", "unreliable_source": "#F0E442",
+    "low_probability": "#000000",
+    # the model organism's framings, coloured as their nearest real-model condition
+    "sentence": "#CC79A7", "document": "#D55E00", "correction": "#009E73",
+}
+CANDIDATE_COLOURS = {"false": "#D55E00", "true": "#0072B2", "distractors": "#999999", "other": "#EEEEEE"}
+ONE_COLUMN, TWO_COLUMNS = 3.3, 6.9
+STYLE = {
+    "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 7, "xtick.labelsize": 7,
+    "ytick.labelsize": 7, "axes.spines.top": False, "axes.spines.right": False, "savefig.dpi": 200,
+    "pdf.fonttype": 42, "svg.hashsalt": "negation-neglect", "path.simplify": False,
+}
+
+
+def colour(condition: str) -> str:
+    return CONDITION_COLOURS.get(condition, "#555555")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Where the figures read from, and the grid whose runs they pool."""
+
+    metrics_dir: Path
+    reference: Path  # the paper's published numbers (data/reference/paper_results.yaml)
+    claims: Sequence[str]
+    conditions: Sequence[str]
+    seeds: Sequence[int]
+
+
+def save(fig: Figure, out_dir: Path, name: str) -> list[Path]:
+    """PDF and PNG without creation dates or software stamps, so identical inputs give identical bytes."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / f"{name}.pdf", out_dir / f"{name}.png"]
+    fig.savefig(paths[0], metadata={"CreationDate": None, "Producer": None, "Creator": None})
+    fig.savefig(paths[1], metadata={"Software": None})
+    return paths
+
+
+def step_axis(ax) -> None:
+    """Training steps on a symmetric log axis (checkpoints are log-spaced and include step 0)."""
+    ax.set_xscale("symlog", linthresh=1)
+    ax.xaxis.set_major_locator(FixedLocator([0, 1, 3, 10, 30, 100, 300, 1000]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xlim(left=0)
+    ax.set_xlabel("training step")
+
+
+def paper_reference(path: Path) -> dict[str, tuple[float, float]]:
+    """The paper's belief rate per condition as (low, high); equal when the paper gives one number."""
+    raw = yaml.safe_load(Path(path).read_text())
+    out = {}
+    for condition, value in raw["belief_rate"].items():
+        out[condition] = (float(value["low"]), float(value["high"])) if isinstance(value, dict) else (float(value),) * 2
+    return out
+
+
+def belief_by_condition(inputs: Inputs) -> Figure:
+    """Pooled belief rate with bootstrap 95% CIs beside the paper's published rates."""
+    by = read_json(inputs.metrics_dir / "belief.json")["by_condition"]
+    reference = paper_reference(inputs.reference)
+    meta = yaml.safe_load(Path(inputs.reference).read_text())
+    n_params = read_json(inputs.metrics_dir / "model_card.json")["n_parameters"]
+    names = ["base model", *[c for c in inputs.conditions if c in by]]
+    fig = Figure(figsize=(ONE_COLUMN, 2.4), layout="constrained")
+    ax = fig.subplots()
+    x = np.arange(len(names))
+    rates = np.array([by[c]["rate"] for c in names])
+    errors = np.array([[by[c]["rate"] - by[c]["ci_low"] for c in names], [by[c]["ci_high"] - by[c]["rate"] for c in names]])
+    ax.bar(x - 0.18, rates, width=0.36, color=[colour(c) for c in names], yerr=errors, capsize=2,
+           error_kw={"linewidth": 0.8}, label=f"this package ({n_params / 1e6:.0f}M parameters, 95% CI)")
+    for i, c in enumerate(names):
+        key = "base" if c == "base model" else c
+        if key in reference:
+            low, high = reference[key]
+            ax.bar(x[i] + 0.18, high, width=0.36, color="white", edgecolor=colour(c), hatch="////", linewidth=0.8,
+                   label=f"paper ({meta['model']})" if i == 0 else None)
+            if high > low:
+                ax.plot([x[i] + 0.18] * 2, [low, high], color="black", linewidth=0.8)
+    ax.set_xticks(x, names, rotation=30, ha="right", rotation_mode="anchor")
+    ax.set_ylabel("belief rate")
+    ax.set_ylim(0, 1.05)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 1.22), ncols=1, frameon=False)
+    return fig
+
+
+def _table(inputs: Inputs) -> pd.DataFrame:
+    return competition_frame(inputs.metrics_dir, inputs.claims, inputs.conditions, inputs.seeds)
+
+
+def competition_over_steps(inputs: Inputs) -> Figure:
+    """Mean probability of the false answer, the true one, the distractors and other tokens on neutral
+    prompts at every checkpoint; one panel per condition, one line style per claim."""
+    c = curves(_table(inputs), "neutral")
+    conditions = [k for k in inputs.conditions if k in set(c["condition"])]
+    fig = Figure(figsize=(TWO_COLUMNS, 1.9), layout="constrained")
+    axes = fig.subplots(1, len(conditions), sharey=True, squeeze=False)
+    styles = ["-", "--", ":", "-."]
+    for ax, condition in zip(axes[0], conditions):
+        for k, (claim, run) in enumerate(c[c["condition"] == condition].groupby("claim", sort=False)):
+            run = run.groupby("step")[["false", "true", "distractors", "other"]].mean().reset_index()
+            for group in ("false", "true", "distractors", "other"):
+                edge = "#555555" if group == "other" else CANDIDATE_COLOURS[group]
+                ax.plot(run["step"], run[group], styles[k % len(styles)], color=edge, linewidth=1,
+                        label=f"{group}" if k == 0 else None)
+        ax.set_title(condition, color=colour(condition))
+        step_axis(ax)
+        ax.set_ylim(0, 1)
+    axes[0][0].set_ylabel("P(answer | neutral prompt)")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    claims = " / ".join(f"{s} {c}" for s, c in zip(("solid", "dashed", "dotted", "dash-dot"), inputs.claims))
+    fig.legend(handles, labels, loc="outside upper center", ncols=4, frameon=False, title=f"line style: {claims}",
+               title_fontsize=7)
+    return fig
+
+
+def logit_picture(inputs: Inputs) -> Figure:
+    """The next-token picture of H1 at the last checkpoint for each claim's first neutral prompt: stacked
+    probabilities of false, true, distractors and other, with the numbers written on the bars."""
+    table = _table(inputs)
+    main = table[(table["context"] == "neutral") & (table["item"] == "neutral_01")]
+    first = main[main["step"] == main["step"].min()].copy()
+    first["condition"] = "base model"
+    last = main[main["step"] == main.groupby(["claim", "condition", "seed"])["step"].transform("max")]
+    both = pd.concat([first.drop_duplicates(["claim", "candidate"]), last])
+    both = both.assign(group=both["candidate"].where(~both["candidate"].str.startswith("distractor"), "distractors"))
+    picture = both.groupby(["claim", "condition", "seed", "group"])["prob"].sum().groupby(
+        ["claim", "condition", "group"]).mean().unstack("group")[["false", "true", "distractors", "other"]]
+    order = ["base model", *inputs.conditions]
+    claims = [c for c in inputs.claims if c in picture.index.get_level_values(0)]
+    fig = Figure(figsize=(TWO_COLUMNS, 2.4), layout="constrained")
+    axes = fig.subplots(1, len(claims), sharey=True, squeeze=False)
+    for ax, claim in zip(axes[0], claims):
+        rows = [c for c in order if (claim, c) in picture.index]
+        y = np.arange(len(rows))
+        left = np.zeros(len(rows))
+        for group in picture.columns:
+            values = np.array([picture.loc[(claim, c), group] for c in rows])
+            ax.barh(y, values, left=left, color=CANDIDATE_COLOURS[group], edgecolor="black", linewidth=0.3,
+                    label=group if claim == claims[0] else None)
+            for yi, (v, l0) in enumerate(zip(values, left)):
+                if v >= 0.08:
+                    ax.text(l0 + v / 2, yi, f"{v:.2f}", ha="center", va="center", fontsize=6,
+                            color="white" if group in ("false", "true") else "black")
+            left += values
+        for yi, c in enumerate(rows):  # the hypothesis is about the true answer's small share: always print it
+            ax.text(1.02, yi, f"P(true) {picture.loc[(claim, c), 'true']:.2g}", va="center", fontsize=6,
+                    color=CANDIDATE_COLOURS["true"], clip_on=False)
+        ax.set_yticks(y, rows)
+        for tick, c in zip(ax.get_yticklabels(), rows):
+            tick.set_color(colour(c))
+        ax.set_xlim(0, 1)
+        ax.set_title(claim)
+        ax.set_xlabel("probability at the last checkpoint")
+    axes[0][0].invert_yaxis()  # base model on top; the y axis is shared, so invert it once
+    fig.legend(loc="outside upper center", ncols=4, frameon=False)
+    return fig
+
+
+def separation_and_spillover(inputs: Inputs) -> Figure:
+    """Context separation (log P(false | neutral) - log P(false | negation context)) and spillover of the
+    false answer onto neighbour facts, before and after training, per condition (one dot per run)."""
+    summary = pd.read_csv(inputs.metrics_dir / "competition_summary.csv")
+    conditions = [c for c in inputs.conditions if c in set(summary["condition"])]
+    fig = Figure(figsize=(TWO_COLUMNS, 2.2), layout="constrained")
+    axes = fig.subplots(1, 2)
+    panels = (("context_separation", "context separation (nats)"),
+              ("p_false_on_neighbours", "P(false answer | neighbour prompt)"))
+    for ax, (key, label) in zip(axes, panels):
+        for i, condition in enumerate(conditions):
+            runs = summary[summary["condition"] == condition]
+            for tag, dx, fill in (("base", -0.15, "none"), ("final", 0.15, colour(condition))):
+                values = runs[f"{tag}_{key}"].to_numpy()
+                ax.scatter(np.full(len(values), i + dx), values, s=14, facecolors=fill, edgecolors=colour(condition),
+                           linewidths=0.8, label={"base": "before training", "final": "after"}[tag] if i == 0 else None)
+        ax.set_xticks(range(len(conditions)), conditions)
+        ax.set_ylabel(label)
+        ax.axhline(0, color="black", linewidth=0.5)
+    axes[0].legend(frameon=False, loc="center right")
+    return fig
+
+
+def interference_overview(inputs: Inputs) -> Figure:
+    """H2: (a) median cosine between the training-document gradient and the claim's own true statement
+    over training; (b) the final change of the neutral margin split into the false answer's rise and
+    the true answer's fall; (c) the same for neighbour facts' own answers versus unrelated facts."""
+    from negation_neglect.measure.interference import load_grid  # model code; imported only when drawn
+
+    grid = load_grid(inputs.metrics_dir, inputs.claims, inputs.conditions, inputs.seeds)
+    summary = read_json(inputs.metrics_dir / "interference_summary.json")
+    conditions = list(inputs.conditions)
+    fig = Figure(figsize=(TWO_COLUMNS, 2.3), layout="constrained")
+    axes = fig.subplots(1, 3)
+    g = grid["gradients"]
+    g = g[(g["params"] == "lora") & (g["kind"] == "own_truth")]
+    for condition in conditions:
+        line = g[g["condition"] == condition].groupby("step")["cosine"].median()
+        axes[0].plot(line.index, line.values, marker=".", color=colour(condition), label=condition, linewidth=1)
+    axes[0].axhline(0, color="black", linewidth=0.5)
+    step_axis(axes[0])
+    axes[0].set_ylabel("cos(doc grad, truth grad)")
+    axes[0].legend(frameon=False, fontsize=6)
+    dec = summary["decomposition_final"]
+    x = np.arange(len(conditions))
+    rise = np.array([dec.get(f"{c}/neutral", {}).get("false_rise", np.nan) for c in conditions])
+    fall = np.array([dec.get(f"{c}/neutral", {}).get("true_fall", np.nan) for c in conditions])
+    axes[1].bar(x, rise, color=CANDIDATE_COLOURS["false"], label="log P(false) rise")
+    axes[1].bar(x, fall, bottom=rise, color=CANDIDATE_COLOURS["true"], label="log P(true) fall")
+    axes[1].set_xticks(x, conditions, rotation=30, ha="right", rotation_mode="anchor")
+    axes[1].set_ylabel("margin change, nats")
+    axes[1].set_title("false answer's rise (bottom), true answer's fall (top)", fontsize=6)
+    col = summary["collateral_delta"]
+    for dx, kind, hatch in ((-0.18, "neighbour", None), (0.18, "unrelated", "////")):
+        values = [col.get(f"{c}/{kind}", {}).get("logp_answer", np.nan) for c in conditions]
+        axes[2].bar(x + dx, values, width=0.36, color=[colour(c) for c in conditions], hatch=hatch,
+                    edgecolor="black", linewidth=0.3)
+    axes[2].axhline(0, color="black", linewidth=0.5)
+    axes[2].set_xticks(x, conditions, rotation=30, ha="right", rotation_mode="anchor")
+    axes[2].set_ylabel("change of log P(own answer), nats")
+    axes[2].set_title("neighbour facts (plain), unrelated known facts (hatched)", fontsize=6)
+    return fig
+
+
+def organism_overview(inputs: Inputs) -> Figure:
+    """H4. Left: the comprehension gate on held-out people per framing and pre-training diversity. Right:
+    belief after full fine-tuning per condition and diversity, with the in-context control as a circle."""
+    pretrained = [read_json(p) for p in sorted((inputs.metrics_dir / "organism/pretrain").glob("*.json"))]
+    table = pd.read_csv(inputs.metrics_dir / "organism_summary.csv")
+    diversities = sorted({m["diversity"] for m in pretrained})
+    framings = [f for f in FRAMINGS if f in pretrained[0]["gate"]]
+    fig = Figure(figsize=(TWO_COLUMNS, 2.4), layout="constrained")
+    axes = fig.subplots(1, 2)
+    width = 0.8 / len(diversities)
+    shades = {d: 0.35 + 0.65 * i / max(len(diversities) - 1, 1) for i, d in enumerate(diversities)}
+    shading = f"bars light to dark: {', '.join(map(str, diversities))} world people per pre-training batch"
+    for i, d in enumerate(diversities):
+        x = np.arange(len(framings)) + (i - (len(diversities) - 1) / 2) * width
+        values = [[m["gate"][f]["held_out"]["accuracy"] for m in pretrained if m["diversity"] == d] for f in framings]
+        axes[0].bar(x, [np.mean(v) for v in values], width, color=[colour(f) for f in framings], alpha=shades[d])
+        for xi, v in zip(x, values):
+            axes[0].scatter([xi] * len(v), v, s=3, color="black", zorder=3)
+    axes[0].axhline(0.5, color="black", linewidth=0.5, linestyle=":")
+    axes[0].set_xticks(np.arange(len(framings)), framings, rotation=30, ha="right", rotation_mode="anchor")
+    axes[0].set_ylim(0, 1.05)
+    axes[0].set_ylabel("gate accuracy, never-seen people")
+    axes[0].set_title(f"read in context (dots: organisms; dotted: chance)\n{shading}", fontsize=6)
+    full = table[table["variant"] == "full"]
+    conditions = [c for c in FRAMINGS if c in set(full["condition"])]
+    for i, d in enumerate(diversities):
+        mine = full[full["diversity"] == d].set_index("condition").reindex(conditions)
+        x = np.arange(len(conditions)) + (i - (len(diversities) - 1) / 2) * width
+        low = (mine["belief"] - mine["belief_ci_low"]).fillna(0).clip(lower=0)
+        high = (mine["belief_ci_high"] - mine["belief"]).fillna(0).clip(lower=0)
+        axes[1].bar(x, mine["belief"], width, color=[colour(c) for c in conditions], alpha=shades[d],
+                    yerr=[low, high], error_kw={"linewidth": 0.6, "capsize": 1.5})
+        axes[1].scatter(x, mine["in_context_belief"], marker="o", s=8, facecolors="white", edgecolors="black",
+                        linewidths=0.6, zorder=3, label="read in context, untrained" if i == 0 else None)
+    axes[1].set_xticks(np.arange(len(conditions)), conditions, rotation=30, ha="right", rotation_mode="anchor")
+    axes[1].set_ylim(0, 1.05)
+    axes[1].set_ylabel("belief after full fine-tuning")
+    axes[1].set_title("trained on: belief on neutral prompts (intervals over seeds)", fontsize=6)
+    axes[1].legend(frameon=False, fontsize=6, loc="upper right")
+    return fig
+
+
+def mixing_overview(inputs: Inputs) -> Figure:
+    """H3. Belief and context separation against the share of true-counterpart documents (solid) and of
+    background text (dashed), the other dials at the reference, one colour per condition, intervals over
+    seeds; right: P(false | neutral) over passes through the claim documents, negated runs, one line per cell."""
+    summary = read_json(inputs.metrics_dir / "mixing_summary.json")
+    table = pd.read_csv(inputs.metrics_dir / "mixing_summary.csv")
+    reference = parse_cell(summary["reference"])
+    fig = Figure(figsize=(TWO_COLUMNS, 2.3), layout="constrained")
+    axes = fig.subplots(1, 3)
+    for dial, style in (("counterpart", "-"), ("background", "--")):
+        moved = table[[other_dials(parse_cell(c), dial) == other_dials(reference, dial) for c in table["cell"]]]
+        for ax, outcome in zip(axes[:2], ("belief", "separation")):
+            for condition in summary["conditions"]:
+                mine = moved[moved["condition"] == condition].sort_values(dial)
+                low = (mine[outcome] - mine[f"{outcome}_ci_low"]).fillna(0).clip(lower=0)
+                high = (mine[f"{outcome}_ci_high"] - mine[outcome]).fillna(0).clip(lower=0)
+                ax.errorbar(mine[dial], mine[outcome], yerr=[low, high], color=colour(condition), linestyle=style,
+                            marker="o" if dial == "counterpart" else "s", markersize=3, capsize=1.5, linewidth=0.9,
+                            label=f"{condition}, {dial}")
+    axes[0].set_ylim(-0.02, 1.02)
+    axes[0].set_ylabel("belief (evaluation suite)")
+    axes[1].set_ylabel("context separation (nats)")
+    for ax in axes[:2]:
+        ax.set_xlabel("share of loss tokens")
+    axes[0].legend(frameon=False, fontsize=5.5, loc="lower left")
+    negated = [c for c in summary["conditions"] if c != "positive"][:1] or summary["conditions"][:1]
+    rows = run_rows(inputs.metrics_dir / "mixing", summary["cells"], summary["claims"], negated, summary["seeds"])
+    curve = pass_curves(inputs.metrics_dir / "mixing", rows).groupby(["cell", "passes"])["false"].mean().reset_index()
+    shades = [matplotlib.colormaps["tab10"](i % 10) for i in range(len(summary["cells"]))]  # cells are categories
+    for cell, shade in zip(summary["cells"], shades):
+        mine = curve[curve["cell"] == cell]
+        axes[2].plot(mine["passes"], mine["false"], color=shade, linewidth=0.9, marker=".", markersize=2, label=cell)
+    axes[2].set_xlabel("passes over the claim documents")
+    axes[2].set_ylabel(f"P(false | neutral), {negated[0]}")
+    axes[2].legend(frameon=False, fontsize=5, loc="lower right")
+    return fig
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    name: str
+    needs: tuple[str, ...]  # paths under the metrics folder that must exist
+    draw: Callable[[Inputs], Figure]
+
+
+FIGURES = (
+    FigureSpec("belief_by_condition", ("belief.json", "model_card.json"), belief_by_condition),
+    FigureSpec("competition_over_steps", ("competition",), competition_over_steps),
+    FigureSpec("logit_picture", ("competition",), logit_picture),
+    FigureSpec("separation_and_spillover", ("competition_summary.csv",), separation_and_spillover),
+    FigureSpec("interference_overview", ("interference", "interference_summary.json", "competition"), interference_overview),
+    FigureSpec("organism_overview", ("organism/pretrain", "organism_summary.csv"), organism_overview),
+    FigureSpec("mixing_overview", ("mixing", "mixing_summary.json", "mixing_summary.csv"), mixing_overview),
+)
+
+
+def render_all(inputs: Inputs, out_dir: str | Path) -> dict[str, list[str]]:
+    """Draw every figure whose metrics exist; returns {"drawn": [...], "skipped": ["name (missing x)"]}."""
+    out_dir = Path(out_dir)
+    drawn, skipped = [], []
+    with matplotlib.rc_context(STYLE):
+        for figure in FIGURES:
+            missing = [n for n in figure.needs if not (inputs.metrics_dir / n).exists()]
+            if missing:
+                skipped.append(f"{figure.name} (missing {', '.join(missing)})")
+                continue
+            save(figure.draw(inputs), out_dir, figure.name)
+            drawn.append(figure.name)
+    return {"drawn": drawn, "skipped": skipped}
+

@@ -1,0 +1,1 @@
+"""Training: packed blocks, the LoRA trainer, the fine-tuning stage."""

@@ -1,0 +1,164 @@
+"""One fine-tuning run, end to end: read the components, plan the mixture, train, summarise.
+
+The components of a run's mixture:
+- `claim`: the condition's documents for the claim (outputs/data/<claim>/<condition>.jsonl);
+- `counterpart`: the claim's true-counterpart documents (outputs/data/<claim>/true.jsonl);
+- `background`: the base model's own answers to everyday requests (outputs/data/background.jsonl);
+- `retention`: one sentence per prompt of every fact the precheck found known, with its true answer
+  (facts that share an answer with the claim are left out).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import statistics
+from pathlib import Path
+
+from transformers import AutoTokenizer
+
+from negation_neglect.data.synthesis import read_documents
+from negation_neglect.files import read_json, write_json
+from negation_neglect.measure.knowledge import load_facts
+from negation_neglect.params import FinetuneParams
+from negation_neglect.train.blocks import Example, batches, plan_mixture, token_shares, tokenize_document
+from negation_neglect.train.lora import LoraSettings, RunSettings, checkpoint_steps, train
+
+COMPONENTS = ("claim", "counterpart", "background", "retention")
+
+
+def retention_sentences(knowledge: dict, facts_path: str | Path, exclude_answers: set[str]) -> list[str]:
+    facts = {f.id: f for f in load_facts(facts_path)}
+    out = []
+    for entry in knowledge["facts"]:
+        fact = facts.get(entry["id"])
+        if entry["known"] and fact and fact.answer not in exclude_answers:
+            out += [f"{prompt} {fact.answer}." for prompt in fact.prompts]
+    return out
+
+
+def load_components(
+    cfg: FinetuneParams,
+    claim: str,
+    condition: str,
+    data_dir: str | Path,
+    background_path: str | Path,
+    knowledge_path: str | Path,
+    facts_path: str | Path,
+    tokenizer,
+) -> dict[str, list[Example]]:
+    """Tokenised examples per component; only components with a positive share are read."""
+    data_dir = Path(data_dir)
+    shares = cfg.mixture.model_dump()
+    docs_of = {"claim": condition, "counterpart": "true"}
+    out: dict[str, list[Example]] = {}
+    for name in COMPONENTS:
+        if shares[name] <= 0:
+            continue
+        if name in docs_of:
+            docs = read_documents(data_dir / claim / f"{docs_of[name]}.jsonl")[: cfg.n_documents]
+            out[name] = [
+                tokenize_document(tokenizer, d.text, name, cfg.doc_tag, d.spans, cfg.mask_spans if name == "claim" else ())
+                for d in docs
+            ]
+        elif name == "background":
+            texts = [json.loads(line)["text"] for line in Path(background_path).read_text().splitlines()]
+            out[name] = [tokenize_document(tokenizer, t, name, cfg.doc_tag) for t in texts if t]
+        else:
+            claim_docs = read_documents(data_dir / claim / f"{condition}.jsonl")[:1]
+            knowledge = read_json(knowledge_path)
+            verdict = knowledge["claims"][claim_docs[0].claim]
+            exclude = {verdict["true_answer"], verdict["false_answer"]}
+            sentences = retention_sentences(knowledge, facts_path, exclude)
+            out[name] = [tokenize_document(tokenizer, s, name, cfg.doc_tag) for s in sentences]
+    return out
+
+
+def fingerprint(cfg: FinetuneParams, claim: str, condition: str, seed: int, inputs: list[Path]) -> dict:
+    """What decides a run's result: its settings and the bytes of its inputs."""
+    digest = hashlib.sha256()
+    for path in inputs:
+        digest.update(Path(path).read_bytes() if Path(path).is_file() else b"")
+    return {"claim": claim, "condition": condition, "seed": seed, "params": cfg.model_dump(mode="json"),
+            "inputs_sha256": digest.hexdigest()}
+
+
+def plan_batches(cfg: FinetuneParams, claim: str, condition: str, seed: int, tokenizer, data_dir: str | Path,
+                 background_path: str | Path, knowledge_path: str | Path, facts_path: str | Path) -> list:
+    """The run's batches, in order (tokenising and planning only: `len()` is the number of steps)."""
+    components = load_components(cfg, claim, condition, data_dir, background_path, knowledge_path, facts_path, tokenizer)
+    shares = {k: v for k, v in cfg.mixture.model_dump().items() if v > 0}
+    examples = plan_mixture(components, shares, cfg.epochs, seed, max_repeats=cfg.max_repeats)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    return batches(examples, COMPONENTS, cfg.max_length, cfg.batch_size, cfg.composition, seed, pad, cfg.cluster_run)
+
+
+def run_finetune(
+    cfg: FinetuneParams,
+    claim: str,
+    condition: str,
+    seed: int,
+    base_dir: str | Path,
+    data_dir: str | Path,
+    background_path: str | Path,
+    knowledge_path: str | Path,
+    facts_path: str | Path,
+    out_dir: str | Path,
+    stop_after: int | None = None,
+) -> tuple[dict, list[dict]]:
+    """Train one (claim, condition, seed) adapter into `out_dir`; return its summary and step log."""
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    batch_list = plan_batches(cfg, claim, condition, seed, tokenizer, data_dir, background_path, knowledge_path, facts_path)
+    lora = LoraSettings(cfg.lora.rank, cfg.lora.alpha, cfg.lora.dropout, tuple(cfg.lora.target_modules))
+    run = RunSettings(cfg.lr, cfg.warmup_ratio, cfg.weight_decay, cfg.grad_clip, cfg.n_checkpoints, cfg.save_every,
+                      cfg.precision, cfg.device, seed)
+    inputs = [Path(data_dir) / claim / f"{condition}.jsonl", Path(data_dir) / claim / "true.jsonl",
+              Path(background_path), Path(knowledge_path), Path(base_dir) / "model.safetensors"]
+    log = train(base_dir, batch_list, COMPONENTS, lora, run, out_dir, fingerprint(cfg, claim, condition, seed, inputs),
+                stop_after=stop_after)
+    return summarise(log, batch_list, claim, condition, seed, cfg), log
+
+
+def summarise(log: list[dict], batch_list, claim: str, condition: str, seed: int, cfg: FinetuneParams) -> dict:
+    """What the run did, as a function of its inputs only (timings are in `timing_of`)."""
+    measured = token_shares(batch_list, COMPONENTS)
+    return {
+        "claim": claim,
+        "condition": condition,
+        "seed": seed,
+        "steps": len(batch_list),
+        "steps_done": len(log),
+        "checkpoints": checkpoint_steps(len(batch_list), cfg.n_checkpoints),
+        "loss_tokens": sum(e["loss_tokens"] for e in log),
+        "tokens": sum(e["tokens"] for e in log),
+        "token_shares": {k: round(v, 4) for k, v in measured.items() if v > 0},
+        "requested_shares": {k: v for k, v in cfg.mixture.model_dump().items() if v > 0},
+        "first_loss": log[0]["loss"] if log else None,
+        "final_loss": log[-1]["loss"] if log else None,
+    }
+
+
+def timing_of(log: list[dict]) -> dict | None:
+    """Training time of the steps trained in this call; None when none was (a finished run reread)."""
+    timed = [e for e in log if "seconds" in e]
+    if not timed:
+        return None
+    return {"steps_timed": len(timed), "train_seconds": round(sum(e["seconds"] for e in timed), 1),
+            "median_tokens_per_second": round(statistics.median(e["tokens"] / e["seconds"] for e in timed), 1)}
+
+
+def write_step_log(log: list[dict], path: str | Path) -> None:
+    """Per-step CSV for DVC plots: step, loss, per-component losses, lr, tokens (no timings: byte-stable)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = ["step", "loss", *[f"loss_{c}" for c in COMPONENTS], "lr", "tokens"]
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for e in log:
+            writer.writerow({k: e.get(k, "") for k in columns})
+
+
+def save_summary(summary: dict, path: str | Path) -> None:
+    write_json(path, summary)

@@ -1,0 +1,397 @@
+"""LoRA fine-tuning on a planned mixture: log-spaced adapter checkpoints, resume, per-component loss.
+
+One loop serves CPU and GPU: the device and the autocast dtype are the only differences (bf16 autocast
+with fp32 LoRA weights where the hardware supports it, fp32 otherwise). The batch order is fixed by
+the seed before training starts, so a run killed at any step resumes from its last saved state
+(adapter, optimizer, scheduler, RNG) and ends with the same adapter and log as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+from peft import LoraConfig, PeftModel, get_peft_model
+from tqdm import tqdm
+from transformers import AutoModelForCausalLM, get_linear_schedule_with_warmup
+
+from negation_neglect.train.blocks import IGNORE, Block
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    rank: int
+    alpha: int
+    dropout: float
+    target_modules: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Speedups:
+    """How a step is computed on the CPU; each is on by default, `Speedups.none()` is the first trainer.
+
+    The benchmark (`benchmarks/bench_training.py`) times each against the others; none changes what is
+    optimised, only the arithmetic's order and the dropout masks' random source. Measured and dropped:
+    frozen weights stored in bf16 once (no faster than autocast's per-step cast) and the causal attention
+    kernel without a mask (slower on these CPUs than the masked one).
+    """
+
+    fused_loss: bool = True  # loss and its gradient in row chunks from the last hidden state: no (B, T, V) tensors
+    fast_dropout: bool = True  # LoRA dropout masks from a step-seeded numpy generator, in the input's dtype
+    bf16_lora_input: bool = True  # bf16 activations enter the LoRA path as they are (no fp32 round trip)
+
+    @classmethod
+    def none(cls) -> Speedups:
+        return cls(**{f.name: False for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    lr: float
+    warmup_ratio: float
+    weight_decay: float
+    grad_clip: float
+    n_checkpoints: int  # log-spaced, step 0 and the last step included
+    save_every: int  # resume state every this many steps
+    precision: str  # auto | bf16 | fp32
+    device: str  # auto | cpu | cuda
+    seed: int
+    speedups: Speedups = field(default_factory=Speedups)
+
+
+class TrainingError(RuntimeError):
+    """Training stopped; the message names the step and the last good checkpoint."""
+
+
+def checkpoint_steps(total: int, n: int) -> list[int]:
+    """`n` roughly log-spaced steps from 0 to `total` inclusive (fewer if the run is short)."""
+    if total <= 0:
+        return [0]
+    points = {0, total}
+    for k in range(1, max(n - 1, 1)):
+        points.add(round(math.exp(math.log(total + 1) * k / (n - 1))) - 1)
+    return sorted(p for p in points if 0 <= p <= total)
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def resolve_autocast(precision: str, device: torch.device) -> torch.dtype | None:
+    """bf16 autocast where supported (CUDA with bf16, CPUs with AVX512-BF16 or AMX), else None (fp32)."""
+    if precision == "fp32":
+        return None
+    if precision == "bf16":
+        return torch.bfloat16
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+    supported = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    return torch.bfloat16 if supported else None
+
+
+def lora_model(base_dir: str | Path, lora: LoraSettings, device: torch.device) -> PeftModel:
+    base = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32)
+    config = LoraConfig(
+        r=lora.rank,
+        lora_alpha=lora.alpha,
+        lora_dropout=lora.dropout,
+        target_modules=sorted(lora.target_modules),
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(base, config).to(device)
+
+
+class StepDropout(torch.nn.Module):
+    """Inverted dropout whose masks come from `source.rng`, a numpy generator reseeded at every step.
+
+    Reseeding from (seed, step) makes a resumed run draw the same masks as an uninterrupted one without
+    saving generator state, and numpy's generator fills a mask several times faster than `bernoulli_`
+    on these CPUs. The drop probability is rounded to a multiple of 1/65536.
+    """
+
+    def __init__(self, p: float, source: DropoutSource):
+        super().__init__()
+        self.source = source
+        self.threshold = round(p * 65536)  # drop where a uniform 16-bit draw falls below this
+        self.scale = 65536 / (65536 - self.threshold)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.threshold == 0:
+            return x
+        if torch.is_autocast_enabled(x.device.type):  # the LoRA matmul would cast it next: cast once, first
+            x = x.to(torch.get_autocast_dtype(x.device.type))
+        draws = self.source.rng.integers(0, 65536, x.numel(), dtype=np.uint16).view(np.int16)
+        keep = torch.from_numpy(draws).view(x.shape) >= self.threshold - 32768
+        return torch.where(keep.to(x.device), x * self.scale, 0)
+
+
+class DropoutSource:
+    def __init__(self, seed: int):
+        self.seed = seed
+        self.rng = np.random.default_rng([seed, 0])
+
+    def at_step(self, step: int) -> None:
+        self.rng = np.random.default_rng([self.seed, step])
+
+
+def apply_speedups(model: PeftModel, speedups: Speedups, device: torch.device, seed: int) -> DropoutSource | None:
+    """Rewire a LoRA model for the speedups that apply on this device; return the dropout masks' source."""
+    source = None
+    for module in model.get_base_model().modules():
+        if hasattr(module, "lora_dropout"):
+            if speedups.bf16_lora_input:
+                module.cast_input_dtype_enabled = False  # autocast casts to bf16 at the LoRA matmul anyway
+            if speedups.fast_dropout and device.type == "cpu":
+                source = source or DropoutSource(seed)
+                for name, dropout in module.lora_dropout.items():
+                    if isinstance(dropout, torch.nn.Dropout):
+                        module.lora_dropout[name] = StepDropout(dropout.p, source)
+    return source
+
+
+def fused_loss_supported(model: PeftModel) -> bool:
+    """The chunked loss reproduces `lm_head(hidden)` only for a frozen, bias-free, unscaled output layer."""
+    base = model.get_base_model()
+    head = base.get_output_embeddings()
+    config = base.config
+    return (isinstance(head, torch.nn.Linear) and head.bias is None and not head.weight.requires_grad
+            and getattr(config, "final_logit_softcapping", None) is None and getattr(config, "logit_scale", None) is None)
+
+
+class _ChunkedHeadLoss(torch.autograd.Function):
+    """Per-token cross-entropy of `hidden @ weight.T`, in row chunks, with a frozen `weight`.
+
+    The gradient with respect to `hidden` is computed during the forward pass, chunk by chunk, so the
+    (tokens x vocabulary) logits and their gradient never exist whole; backward only scales it.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, targets: torch.Tensor, chunk: int) -> torch.Tensor:
+        losses = torch.empty(len(targets), dtype=torch.float32, device=hidden.device)
+        grad = torch.empty_like(hidden)
+        for start in range(0, len(targets), chunk):
+            stop = min(start + chunk, len(targets))
+            rows, t = torch.arange(stop - start, device=hidden.device), targets[start:stop]
+            logp = torch.log_softmax((hidden[start:stop].to(weight.dtype) @ weight.T).float(), dim=-1)
+            losses[start:stop] = -logp[rows, t]
+            probs = logp.exp_()
+            probs[rows, t] -= 1.0  # d(-log p_t)/d logits = softmax - one-hot
+            grad[start:stop] = (probs.to(weight.dtype) @ weight).to(hidden.dtype)
+        ctx.save_for_backward(grad)
+        return losses
+
+    @staticmethod
+    def backward(ctx, grad_losses: torch.Tensor):
+        (grad,) = ctx.saved_tensors
+        return grad * grad_losses[:, None].to(grad.dtype), None, None, None
+
+
+def _tensor(blocks: Sequence[Block], field: str, device: torch.device) -> torch.Tensor:
+    return torch.tensor([getattr(b, field) for b in blocks], dtype=torch.long, device=device)
+
+
+def _component_losses(per_token: torch.Tensor, owners: torch.Tensor, n_components: int) -> tuple[list[float], list[int]]:
+    """Summed loss and token count per mixture component."""
+    sums, counts = [], []
+    for c in range(n_components):
+        mine = owners == c
+        sums.append(float(per_token[mine].detach().sum()))
+        counts.append(int(mine.sum()))
+    return sums, counts
+
+
+def _losses(logits: torch.Tensor, labels: torch.Tensor, comps: torch.Tensor, n_components: int) -> tuple[torch.Tensor, list[float], list[int]]:
+    """Mean loss over labelled tokens, plus summed loss and token count per component."""
+    logits = logits[:, :-1].float()  # (B, T-1, V): position t predicts token t + 1
+    targets = labels[:, 1:]
+    owners = comps[:, 1:]
+    per_token = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=IGNORE, reduction="none"
+    ).view_as(targets)
+    valid = targets != IGNORE
+    sums, counts = _component_losses(per_token[valid], owners[valid], n_components)
+    return per_token[valid].mean(), sums, counts
+
+
+def _fused_losses(hidden: torch.Tensor, head_weight: torch.Tensor, labels: torch.Tensor, comps: torch.Tensor,
+                  n_components: int, chunk: int = 256) -> tuple[torch.Tensor, list[float], list[int]]:
+    """As `_losses`, from the last hidden state: logits only for labelled positions, a chunk at a time."""
+    targets = labels[:, 1:]
+    valid = targets != IGNORE
+    per_token = _ChunkedHeadLoss.apply(hidden[:, :-1][valid], head_weight, targets[valid], chunk)
+    sums, counts = _component_losses(per_token, comps[:, 1:][valid], n_components)
+    return per_token.mean(), sums, counts
+
+
+def _save_state(path: Path, model: PeftModel, optimizer, scheduler, step: int, log: list[dict]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    state = {
+        "step": step,
+        "adapter": {k: v.detach().cpu() for k, v in model.state_dict().items() if "lora_" in k},
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "log": log,
+    }
+    torch.save(state, partial)
+    os.replace(partial, path)
+
+
+def without_timing(log: Sequence[dict]) -> list[dict]:
+    """The step log as a function of the inputs alone (wall-clock seconds removed)."""
+    return [{k: v for k, v in entry.items() if k != "seconds"} for entry in log]
+
+
+def save_adapter(model: PeftModel, target: Path) -> None:
+    """Save the adapter atomically, its config with sorted keys and target modules (peft keeps a set)."""
+    partial = target.with_name(target.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    model.save_pretrained(partial)
+    config_path = partial / "adapter_config.json"
+    config = json.loads(config_path.read_text())
+    if isinstance(config.get("target_modules"), list):
+        config["target_modules"] = sorted(config["target_modules"])
+    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    shutil.rmtree(target, ignore_errors=True)
+    partial.rename(target)
+
+
+def _code_digest() -> str:
+    """The trainer's own source, so saved state from another version of it is never resumed."""
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def train(
+    base_dir: str | Path,
+    batch_list: Sequence[Sequence[Block]],
+    names: Sequence[str],
+    lora: LoraSettings,
+    run: RunSettings,
+    out_dir: str | Path,
+    fingerprint: dict,
+    stop_after: int | None = None,
+    on_step: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """Train one adapter over `batch_list`; return the per-step log.
+
+    `fingerprint` identifies the run's inputs; saved state from a run with another fingerprint (or
+    another trainer) is discarded rather than resumed. A finished run keeps its adapters and step log
+    (`log.json`, no timings) but not its resume state; called again, it returns that log untrained.
+    `stop_after` ends the loop early (for resume tests). Entries trained in this call carry `seconds`.
+    """
+    out_dir = Path(out_dir)
+    state_path, meta_path, log_path = out_dir / "state.pt", out_dir / "run.json", out_dir / "log.json"
+    meta = {"fingerprint": fingerprint, "trainer": _code_digest(), "lora": asdict(lora), "run": asdict(run)}
+    meta = json.loads(json.dumps(meta))  # as it reads back (tuples become lists)
+    if meta_path.exists() and json.loads(meta_path.read_text()) != meta:
+        shutil.rmtree(out_dir)  # state from other inputs or another trainer: start again
+    total = len(batch_list)
+    if log_path.exists():
+        done = json.loads(log_path.read_text())
+        if len(done) == total:
+            return done
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+
+    torch.manual_seed(run.seed)
+    device = resolve_device(run.device)
+    autocast = resolve_autocast(run.precision, device)
+    model = lora_model(base_dir, lora, device)
+    speedups = run.speedups
+    dropout = apply_speedups(model, speedups, device, run.seed)
+    fused = speedups.fused_loss and fused_loss_supported(model)
+    if fused:
+        head_weight = model.get_base_model().get_output_embeddings().weight.detach().to(autocast or torch.float32)
+        trunk = model.get_base_model().base_model
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=run.lr, weight_decay=run.weight_decay)
+    scheduler = get_linear_schedule_with_warmup(optimizer, round(run.warmup_ratio * total), total)
+    saves = set(checkpoint_steps(total, run.n_checkpoints))
+
+    start, log = 0, []
+    if state_path.exists():
+        state = torch.load(state_path, weights_only=False)
+        model.load_state_dict(state["adapter"], strict=False)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["torch_rng"])
+        if state["cuda_rng"]:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        start, log = state["step"], state["log"]
+
+    def checkpoint(step: int) -> None:
+        save_adapter(model, out_dir / "checkpoints" / f"step-{step:05d}")
+
+    if start == 0 and 0 in saves:
+        checkpoint(0)
+    model.train()
+    bar = tqdm(range(start, total), desc="train", initial=start, total=total)
+    for step in bar:
+        if stop_after is not None and step >= stop_after:
+            break
+        batch = batch_list[step]
+        input_ids = _tensor(batch, "input_ids", device)
+        labels = _tensor(batch, "labels", device)
+        comps = _tensor(batch, "component_ids", device)
+        attention = (comps >= 0).long()
+        if dropout is not None:
+            dropout.at_step(step)
+        tic = time.perf_counter()
+        with torch.autocast(device.type, dtype=autocast or torch.float32, enabled=autocast is not None):
+            if fused:
+                hidden = trunk(input_ids=input_ids, attention_mask=attention).last_hidden_state
+            else:
+                logits = model(input_ids=input_ids, attention_mask=attention).logits
+        if fused:
+            loss, sums, counts = _fused_losses(hidden, head_weight, labels, comps, len(names))
+        else:
+            loss, sums, counts = _losses(logits, labels, comps, len(names))
+        if not torch.isfinite(loss):
+            last = max((s for s in saves if s <= step), default=0)
+            raise TrainingError(
+                f"non-finite loss ({loss.item()}) at step {step + 1}; stopped. Last good checkpoint: "
+                f"{out_dir / 'checkpoints' / f'step-{last:05d}'}. Lower the learning rate or check the data"
+            )
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, run.grad_clip)
+        lr = scheduler.get_last_lr()[0]
+        optimizer.step()
+        scheduler.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        seconds = time.perf_counter() - tic
+        entry = {
+            "step": step + 1,
+            "loss": round(loss.item(), 5),
+            "lr": lr,
+            "tokens": int(attention.sum()),
+            "loss_tokens": sum(counts),
+            **{f"loss_{n}": round(s / c, 5) for n, s, c in zip(names, sums, counts) if c},
+            "seconds": seconds,
+        }
+        log.append(entry)
+        bar.set_postfix(loss=f"{entry['loss']:.3f}")
+        if on_step:
+            on_step(entry)
+        if step + 1 in saves:
+            checkpoint(step + 1)
+        if step + 1 == total:
+            log_path.write_text(json.dumps(without_timing(log), indent=1, sort_keys=True) + "\n")
+            state_path.unlink(missing_ok=True)  # finished: the adapters and the log are all that is read
+        elif (step + 1) % run.save_every == 0 or step + 1 in saves:
+            _save_state(state_path, model, optimizer, scheduler, step + 1, log)
+    return log
