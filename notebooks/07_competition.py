@@ -32,9 +32,12 @@
 # (3) separation for negated/repeated clearly above positive's; (4) in-context belief lower for negated.
 
 # %% tags=["parameters"]
-finetune = {"claims": ["darwin_relativity", "beatles_tokyo"], "conditions": ["positive", "negated", "repeated",
-            "corrected", "local"], "seeds": [0]}
-evaluate = {"seed": 0}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+finetune = defaults("finetune")
+evaluate = defaults("evaluate")
 metrics_dir = "metrics"
 belief_path = "metrics/belief.json"
 readouts_path = "metrics/competition_summary.csv"

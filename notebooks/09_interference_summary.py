@@ -33,8 +33,11 @@
 #    at a lower loss than the claim tokens and their loss falls less. Refuted otherwise.
 
 # %% tags=["parameters"]
-finetune = {"claims": ["darwin_relativity", "beatles_tokyo"], "conditions": ["positive", "negated", "repeated",
-            "corrected", "local"], "seeds": [0]}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+finetune = defaults("finetune")
 metrics_dir = "metrics"
 summary_path = "metrics/interference_summary.json"
 

@@ -41,9 +41,11 @@
 # does; **did not hold** otherwise. H3 as a whole takes the best verdict of any predicted dial.
 
 # %% tags=["parameters"]
-mixing = {"cells": ["cp0-bg0-interleaved-x2", "cp25-bg0-interleaved-x2", "cp50-bg0-interleaved-x2",
-                    "cp0-bg50-interleaved-x2", "cp25-bg0-clustered-x2", "cp0-bg0-interleaved-x4"],
-          "claims": ["darwin_relativity"], "conditions": ["negated", "positive"], "seeds": [0, 1, 2]}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+mixing = defaults("mixing")
 metrics_dir = "metrics/mixing"
 summary_path = "metrics/mixing_summary.json"
 table_path = "metrics/mixing_summary.csv"

@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from negation_neglect import layout
 from negation_neglect.files import read_json
 from negation_neglect.measure.belief import bootstrap_ci
 
 
 def run_paths(metrics_dir: str | Path, claims: Sequence[str], conditions: Sequence[str], seeds: Sequence[int]):
-    metrics_dir = Path(metrics_dir)
     for claim in claims:
         for condition in conditions:
             for seed in seeds:
-                stem = f"{claim}/{condition}/seed{seed}"
-                yield claim, condition, seed, metrics_dir / "belief" / f"{stem}.json", metrics_dir / "competition" / f"{stem}.csv"
+                yield (claim, condition, seed, layout.belief(metrics_dir, claim, condition, seed),
+                       layout.competition(metrics_dir, claim, condition, seed))
 
 
 def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0) -> dict:
