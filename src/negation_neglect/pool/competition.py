@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from negation_neglect.files import read_json
-from negation_neglect.measure.belief import bootstrap_ci
+from negation_neglect.pool.stats import bootstrap_ci
 
 
 def run_paths(metrics_dir: str | Path, claims: Sequence[str], conditions: Sequence[str], seeds: Sequence[int]):
