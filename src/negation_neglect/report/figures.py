@@ -24,6 +24,7 @@ from negation_neglect.mixing.cells import parse_cell
 from negation_neglect.mixing.pool import other_dials, pass_curves, run_rows
 from negation_neglect.organism.world import FRAMINGS
 from negation_neglect.pool.competition import GROUPS, competition_frame, final_picture, mean_curves
+from negation_neglect.pool.interference import load_grid
 
 CONDITION_COLOURS = {
     "base model": "#999999", "positive": "#0072B2", "negated": "#D55E00", "repeated": "#CC79A7",
@@ -211,8 +212,6 @@ def interference_overview(inputs: Inputs) -> Figure:
     """H2: (a) median cosine between the training-document gradient and the claim's own true statement
     over training; (b) the final change of the neutral margin split into the false answer's rise and
     the true answer's fall; (c) the same for neighbour facts' own answers versus unrelated facts."""
-    from negation_neglect.measure.interference import load_grid  # model code; imported only when drawn
-
     grid = load_grid(inputs.metrics_dir, inputs.claims, inputs.conditions, inputs.seeds)
     summary = read_json(inputs.metrics_dir / "interference_summary.json")
     conditions = list(inputs.conditions)
