@@ -11,6 +11,7 @@ and at the last checkpoint:
 - attribution: the margin log P(false) - log P(true) with the adapter switched off one layer, or one
   module type, at a time (all off is the base model, none off the fine-tuned one);
 - logit lens: the first-token margin read out after every layer, base versus fine-tuned.
+The grid's tables are pooled in pool/interference.py and judged in report/verdicts.py.
 """
 
 from __future__ import annotations
