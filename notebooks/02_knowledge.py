@@ -50,8 +50,9 @@ from IPython.display import Markdown, display
 from negation_neglect.data.base_model import load_base
 from negation_neglect.data.claims import load_claims
 from negation_neglect.files import write_json
-from negation_neglect.measure.knowledge import claim_hosting, load_facts, precheck, ranked
+from negation_neglect.measure.knowledge import claim_hosting, load_facts, precheck
 from negation_neglect.params import KnowledgeParams
+from negation_neglect.pool.knowledge import ranked
 
 cfg = KnowledgeParams(**knowledge)
 facts = load_facts(cfg.facts)
