@@ -48,14 +48,8 @@ from negation_neglect.organism.world import (
 )
 from negation_neglect.pool.stats import permutation_spearman, seed_interval, sign_flip_test
 from negation_neglect.train.blocks import IGNORE, Block, batches, plan_mixture, tokenize_document
-from negation_neglect.train.lora import (
-    LoraSettings,
-    RunSettings,
-    checkpoint_steps,
-    resolve_autocast,
-    resolve_device,
-    train,
-)
+from negation_neglect.train.engine import checkpoint_steps, resolve_autocast, resolve_device
+from negation_neglect.train.lora import LoraSettings, RunSettings, train
 
 BOS, EOS, PAD = "<s>", "</s>", "<pad>"
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
