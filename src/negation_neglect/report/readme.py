@@ -59,6 +59,7 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
     bench = metrics_dir.parent / "benchmarks/results"
     if (metrics_dir / "organism_summary.json").is_file():
         timings = [read_json(p) for p in sorted((metrics_dir / "organism/timing").glob("*.json"))]
+        timings = [t for t in timings if t.get("train_seconds") is not None]  # none where a finished run was reread
         pretrained = [read_json(p) for p in sorted((metrics_dir / "organism/pretrain").glob("*.json"))]
         lines += ["", *_organism_block(read_json(metrics_dir / "organism_summary.json"), pretrained, timings)]
     if (metrics_dir / "mixing_summary.json").is_file():
@@ -171,12 +172,13 @@ def _organism_block(summary: dict, pretrained: list[dict], timings: list[dict]) 
     """H4 on the CPU sweep (notebooks 11-13): gate, belief after fine-tuning, diversity and replay tests."""
     first = pretrained[0]
     seconds = [t["train_seconds"] for t in timings]
+    cost = (f" (median {statistics.median(seconds) / 60:.1f} min of training per organism on this machine's CPU, "
+            f"{sum(seconds) / 60:.0f} min for the sweep)") if seconds else ""
     lines = [
         f"Model organism (H4): {summary['n_organisms']} Llama organisms of {first['parameters']:,} weights, each "
-        f"pre-trained from scratch on {first['tokens']:,} tokens of the synthetic world (median "
-        f"{statistics.median(seconds) / 60:.1f} min of training per organism on this machine's CPU, "
-        f"{sum(seconds) / 60:.0f} min for the sweep). Comprehension gate (held-out people, chance 0.5; mean and "
-        "t-interval over organisms) and the share of organisms in which the framing passes:",
+        f"pre-trained from scratch on {first['tokens']:,} tokens of the synthetic world{cost}. Comprehension gate "
+        "(held-out people, chance 0.5; mean and t-interval over organisms) and the share of organisms in which the "
+        "framing passes:",
         "",
         "| framing | held-out accuracy | organisms passing |",
         "|---|---|---|",
