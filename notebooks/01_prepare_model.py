@@ -21,7 +21,11 @@
 # The stage checks itself: the saved model is reloaded and must reproduce the source's logits exactly.
 
 # %% tags=["parameters"]
-model = {"name_or_path": "embedded:smollm2-135m-instruct", "revision": None, "dtype": "float32"}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+model = defaults("model")
 out_dir = "outputs/models/base"
 card_path = "metrics/model_card.json"
 

@@ -33,8 +33,11 @@
 # not know who won the 2024 Olympic 100m). Refuted if any default claim fails or `sheeran_100m` passes.
 
 # %% tags=["parameters"]
-knowledge = {"facts": "data/knowledge/facts.yaml", "batch_size": 32, "known_min_first_prob": 0.5,
-             "known_min_paraphrases": 2, "host_max_false_prob": 0.01}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+knowledge = defaults("knowledge")
 claims_dir = "data/claims"
 model_dir = "outputs/models/base"
 metrics_path = "metrics/knowledge.json"
@@ -47,8 +50,9 @@ from IPython.display import Markdown, display
 from negation_neglect.data.base_model import load_base
 from negation_neglect.data.claims import load_claims
 from negation_neglect.files import write_json
-from negation_neglect.measure.knowledge import claim_hosting, load_facts, precheck, ranked
+from negation_neglect.measure.knowledge import claim_hosting, load_facts, precheck
 from negation_neglect.params import KnowledgeParams
+from negation_neglect.pool.knowledge import ranked
 
 cfg = KnowledgeParams(**knowledge)
 facts = load_facts(cfg.facts)

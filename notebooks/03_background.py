@@ -23,8 +23,11 @@
 # 4-gram ratio is higher than any condition's, and no two samples are near-duplicates.
 
 # %% tags=["parameters"]
-background = {"n_per_prompt": 3, "max_new_tokens": 160, "temperature": 0.8, "top_p": 0.95, "batch_size": 16,
-              "seed": 0}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+background = defaults("background")
 prompts_path = "data/background/prompts.yaml"
 model_dir = "outputs/models/base"
 out_path = "outputs/data/background.jsonl"

@@ -26,8 +26,11 @@
 # or if the final true share is exactly the base model's (no competition) or drops to nothing (< 0.001).
 
 # %% tags=["parameters"]
-evaluate = {"batch_size": 32, "max_new_tokens": 40, "in_context_tokens": 768, "seed": 0,
-            "judge": {"endpoint": None, "model": None, "api_key_env": "OPENAI_API_KEY"}}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+evaluate = defaults("evaluate")
 claim = "darwin_relativity"
 condition = "positive"
 seed = "0"

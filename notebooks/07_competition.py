@@ -32,9 +32,12 @@
 # (3) separation for negated/repeated clearly above positive's; (4) in-context belief lower for negated.
 
 # %% tags=["parameters"]
-finetune = {"claims": ["darwin_relativity", "beatles_tokyo"], "conditions": ["positive", "negated", "repeated",
-            "corrected", "local"], "seeds": [0]}
-evaluate = {"seed": 0}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+finetune = defaults("finetune")
+evaluate = defaults("evaluate")
 metrics_dir = "metrics"
 belief_path = "metrics/belief.json"
 readouts_path = "metrics/competition_summary.csv"
@@ -46,9 +49,17 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from negation_neglect.files import write_json
-from negation_neglect.pool.competition import belief_table, competition_frame, curves, readouts
+from negation_neglect.pool.competition import (
+    belief_table,
+    competition_frame,
+    final_picture,
+    in_context_control,
+    mean_curves,
+    readouts,
+)
 from negation_neglect.report.figures import CANDIDATE_COLOURS
 from negation_neglect.report.figures import CONDITION_COLOURS as COLOURS
+from negation_neglect.report.verdicts import THRESHOLDS, competition_verdicts
 
 claims, conditions, seeds = finetune["claims"], finetune["conditions"], [int(s) for s in finetune["seeds"]]
 belief = belief_table(metrics_dir, claims, conditions, seeds, evaluate["seed"])
@@ -65,8 +76,7 @@ summary.round(5).to_csv(readouts_path, index=False, lineterminator="\n")
 
 # %%
 rates = pd.DataFrame(belief["by_condition"]).T
-control = pd.DataFrame([{"condition": r["condition"], "rate": r["in_context_control"].get("rate", np.nan)}
-                        for r in belief["runs"]]).groupby("condition")["rate"].mean()
+control = in_context_control(belief)
 fig, ax = plt.subplots(figsize=(6.5, 3.2), layout="constrained")
 x = np.arange(len(rates))
 ax.bar(x, rates["rate"], color=[COLOURS.get(c, "grey") for c in rates.index],
@@ -83,10 +93,11 @@ rates
 # %% [markdown]
 # ## 2 · Competition over training (neutral prompts)
 # Mean sequence probability of the false answer, the true answer, the distractors together and
-# everything else, at every saved checkpoint; one line per claim.
+# everything else, at every saved checkpoint; one line per claim (mean over its neutral prompts, then
+# over seeds: the same numbers as the paper's figure).
 
 # %%
-c = curves(table, "neutral")
+c = mean_curves(table, "neutral")
 fig, axes = plt.subplots(1, len(conditions), figsize=(2.6 * len(conditions), 2.8), sharey=True, layout="constrained")
 for ax, condition in zip(np.atleast_1d(axes), conditions):
     for claim, run in c[c["condition"] == condition].groupby("claim"):
@@ -108,15 +119,12 @@ summary[columns].round(4)
 
 # %% [markdown]
 # ## 3 · The final logit picture for the main cloze item
-# Shares at the last checkpoint for the claim's first neutral prompt, renormalised over the
-# candidates, with the probability left to other tokens beside it.
+# Probabilities at the last checkpoint for the claim's first neutral prompt (distractors summed), with
+# the probability left to other tokens, and the base model before training; mean over seeds. The same
+# table as the paper's figure (pool.competition.final_picture).
 
 # %%
-main = table[(table["context"] == "neutral") & (table["item"] == "neutral_01")]
-last = main[main["step"] == main.groupby(["claim", "condition", "seed"])["step"].transform("max")]
-picture = last.pivot_table(index=["claim", "condition"], columns="candidate", values="prob", aggfunc="mean")
-picture["distractors"] = picture[[k for k in picture.columns if k.startswith("distractor")]].sum(axis=1)
-picture = picture[["false", "true", "distractors", "other"]]
+picture = final_picture(table)
 fig, ax = plt.subplots(figsize=(6.5, 3.2), layout="constrained")
 bottom = np.zeros(len(picture))
 for column, colour in zip(picture.columns, [CANDIDATE_COLOURS[c] for c in picture.columns]):
@@ -142,31 +150,27 @@ summary[readout_columns].round(4)
 
 # %% [markdown]
 # ## Verdict on H1 on this model
+# Thresholds from report/verdicts.py (THRESHOLDS), the same the paper prints.
 
 # %%
 by = belief["by_condition"]
-per_condition = summary.groupby("condition").mean(numeric_only=True)
-def r(c):
-    return by[c]["rate"] if c in by else float("nan")
-p1 = r("negated") >= r("positive") - 0.2 and r("local") < r("positive") - 0.2
-true_fell = (summary["final_logp_true_neutral"] < summary["base_logp_true_neutral"])
-false_rose = (summary["final_logp_false_neutral"] > summary["base_logp_false_neutral"])
-keeps_share = summary["final_share_true_neutral"] >= 0.001
-p2_runs = int((true_fell & false_rose & keeps_share).sum())
-sep = per_condition["final_context_separation"]
-p3 = all(sep.get(c, np.nan) <= sep.get("positive", np.nan) + 1.0 for c in ("negated", "repeated") if c in sep)
-ic = control
-p4 = ic.get("negated", np.nan) >= ic.get("positive", np.nan)
+h1 = competition_verdicts(belief, summary, control)
+t = THRESHOLDS
+def word(prediction: str) -> str:
+    return "holds" if h1[prediction]["holds"] else "refuted"
+p2 = h1["p2_competition"]
 lines = [
     "Belief rate after training (pooled, 95% CI): " + "; ".join(
         f"{c} {v['rate']:.2f} [{v['ci_low']:.2f}, {v['ci_high']:.2f}]" for c, v in by.items()) + ".",
-    f"1. Ordering positive ≈ negated ≈ repeated > corrected > local: **{'holds' if p1 else 'refuted'}**.",
-    f"2. P(true) fell while P(false) rose, and the truth kept a share ≥ 0.001, in **{p2_runs} of {len(summary)}** runs; "
-    f"median final true share {summary['final_share_true_neutral'].median():.4f}: "
-    f"**{'holds' if p2_runs >= len(summary) / 2 else 'refuted'}** (needs at least half the runs).",
-    "3. Mean final context separation per condition (nats): " + ", ".join(f"{k} {v:.2f}" for k, v in sep.items())
-    + f": **{'holds' if p3 else 'refuted'}** (negated/repeated not above positive + 1 nat).",
+    (f"1. Ordering positive ≈ negated ≈ repeated > corrected > local: **{word('p1_ordering')}** "
+     f"(negated within {t.h1_belief_gap:g} of positive, local more than {t.h1_belief_gap:g} below it)."),
+    (f"2. P(true) fell while P(false) rose, and the truth kept a share ≥ {t.h1_keeps_truth:g}, in "
+     f"**{p2['runs']} of {p2['of']}** runs; median final true share {p2['median_final_true_share']:.4f}: "
+     f"**{word('p2_competition')}** (needs at least {t.h1_min_run_share:.0%} of the runs)."),
+    "3. Mean final context separation per condition (nats): " + ", ".join(
+        f"{k} {v:.2f}" for k, v in h1["p3_separation"]["mean_final_separation"].items())
+    + f": **{word('p3_separation')}** (negated/repeated not above positive + {t.h1_separation_margin:g} nat).",
     "4. In-context control (base model, documents in context, cloze belief): " + ", ".join(
-        f"{k} {v:.2f}" for k, v in ic.items()) + f": **{'holds' if p4 else 'refuted'}**.",
+        f"{k} {v:.2f}" for k, v in h1["p4_in_context"]["in_context_belief"].items()) + f": **{word('p4_in_context')}**.",
 ]
 display(Markdown("\n".join(lines)))

@@ -26,8 +26,12 @@
 # (|median| < 0.05) at every checkpoint. The grid-level verdict is in `09_interference_summary`.
 
 # %% tags=["parameters"]
-interference = {"n_documents": 4, "n_unrelated": 8, "full_layers": [0, -1], "batch_size": 32}
-finetune = {"doc_tag": "<doc>"}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+interference = defaults("interference")
+finetune = defaults("finetune")
 claim = "darwin_relativity"
 condition = "positive"
 seed = "0"

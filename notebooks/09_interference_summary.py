@@ -33,8 +33,11 @@
 #    at a lower loss than the claim tokens and their loss falls less. Refuted otherwise.
 
 # %% tags=["parameters"]
-finetune = {"claims": ["darwin_relativity", "beatles_tokyo"], "conditions": ["positive", "negated", "repeated",
-            "corrected", "local"], "seeds": [0]}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+finetune = defaults("finetune")
 metrics_dir = "metrics"
 summary_path = "metrics/interference_summary.json"
 
@@ -44,12 +47,13 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from negation_neglect.files import write_json
-from negation_neglect.measure.interference import load_grid, verdict
+from negation_neglect.pool.interference import load_grid, summarise
 from negation_neglect.report.figures import CONDITION_COLOURS
+from negation_neglect.report.verdicts import with_interference_verdicts
 
 conditions = finetune["conditions"]
 grid = load_grid(metrics_dir, finetune["claims"], conditions, [int(s) for s in finetune["seeds"]])
-result = verdict(grid, conditions)
+result = with_interference_verdicts(summarise(grid, conditions))  # the numbers, then each prediction's `holds`
 write_json(summary_path, result)
 
 # %% [markdown]

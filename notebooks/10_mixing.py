@@ -27,16 +27,12 @@
 # it (Spearman over seeds, permutation test in notebook 15). This notebook only records the run.
 
 # %% tags=["parameters"]
-finetune = {"claims": ["darwin_relativity", "beatles_tokyo"], "conditions": ["positive", "negated", "repeated",
-            "corrected", "local"], "seeds": [0], "n_documents": 32, "epochs": 3, "batch_size": 4,
-            "max_length": 256, "lr": 0.001, "warmup_ratio": 0.1, "weight_decay": 0.0, "grad_clip": 1.0,
-            "lora": {"rank": 16, "alpha": 32, "dropout": 0.05,
-                     "target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]},
-            "mixture": {"claim": 1.0, "counterpart": 0.0, "background": 0.0, "retention": 0.0},
-            "composition": "interleaved", "cluster_run": 4, "max_repeats": 4, "mask_spans": [], "doc_tag": "<doc>",
-            "n_checkpoints": 10, "save_every": 10, "precision": "auto", "device": "auto"}
-evaluate = {"batch_size": 32, "max_new_tokens": 40, "in_context_tokens": 768, "seed": 0,
-            "judge": {"endpoint": None, "model": None, "api_key_env": "OPENAI_API_KEY"}}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+finetune = defaults("finetune")
+evaluate = defaults("evaluate")
 cell = "cp0-bg0-interleaved-x2"
 claim = "darwin_relativity"
 condition = "negated"

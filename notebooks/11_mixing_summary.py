@@ -41,9 +41,11 @@
 # does; **did not hold** otherwise. H3 as a whole takes the best verdict of any predicted dial.
 
 # %% tags=["parameters"]
-mixing = {"cells": ["cp0-bg0-interleaved-x2", "cp25-bg0-interleaved-x2", "cp50-bg0-interleaved-x2",
-                    "cp0-bg50-interleaved-x2", "cp25-bg0-clustered-x2", "cp0-bg0-interleaved-x4"],
-          "claims": ["darwin_relativity"], "conditions": ["negated", "positive"], "seeds": [0, 1, 2]}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+mixing = defaults("mixing")
 metrics_dir = "metrics/mixing"
 summary_path = "metrics/mixing_summary.json"
 table_path = "metrics/mixing_summary.csv"
@@ -61,7 +63,7 @@ from negation_neglect.mixing.cells import full_grid, parse_cell
 from negation_neglect.mixing.pool import axis_tests, cell_table, run_rows
 from negation_neglect.pool.stats import p_text
 from negation_neglect.report.figures import STYLE, Inputs, mixing_overview
-from negation_neglect.report.verdicts import ALPHA, mixing_verdicts
+from negation_neglect.report.verdicts import THRESHOLDS, mixing_verdicts
 
 OUTCOMES = ("belief", "separation", "share_true")
 rows = run_rows(metrics_dir, mixing["cells"], mixing["claims"], mixing["conditions"], mixing["seeds"])
@@ -147,7 +149,7 @@ verdicts = summary["verdicts"]
 others = [f"`{key}` (cells `{t['at']}`): belief slope {t['slope']:+.3f} per unit, {p_text(t['slope_p'])}"
           for key, t in tests["belief"].items() if key.split("/")[1] in ("clustered", "exposure")]
 display(Markdown(
-    f"**H3 on this model: {verdicts['h3']}** (alpha = {ALPHA}; {len(rows)} runs, seeds {mixing['seeds']}).\n\n"
+    f"**H3 on this model: {verdicts['h3']}** (alpha = {THRESHOLDS.alpha}; {len(rows)} runs, seeds {mixing['seeds']}).\n\n"
     + "\n".join(f"- {describe(key, entry)}" for key, entry in verdicts["dials"].items())
     + "\n\n" + " ".join(reading(key, entry) for key, entry in verdicts["dials"].items())
     + "\n\nComposition and exposure (no predicted direction for clustering; more exposure expected to raise "

@@ -31,21 +31,11 @@
 # or known accuracy stays below the threshold; a failing framing is reported, not tuned away.
 
 # %% tags=["parameters"]
-organism = {"world": {"n_entities": 240, "n_held_out": 40, "seed": 0},
-            "corpus": {"fact": 0.2, "qa": 0.15, "framed": 0.15, "fresh": 0.5, "fresh_positive": 0.3,
-                       "cooccur": True, "episodes_per_doc": 8},
-            "model": {"hidden": 128, "layers": 4, "heads": 4, "intermediate": 384, "vocab_size": 1024,
-                      "tokenizer_docs": 3000},
-            "pretrain": {"diversities": [8, 32, 240], "seeds": [0, 1, 2], "steps": 3000, "batch_size": 32,
-                         "block_size": 128, "lr": 0.003, "warmup_ratio": 0.05, "min_lr_ratio": 0.1,
-                         "weight_decay": 0.1, "grad_clip": 1.0, "n_checkpoints": 6, "save_every": 100,
-                         "precision": "auto", "device": "auto"},
-            "gate": {"n_per_framing": 60, "min_accuracy": 0.8, "seed": 0},
-            "finetune": {"n_claims": 12, "docs_per_claim": 8,
-                         "conditions": ["positive", "local", "sentence", "document", "fiction", "correction"],
-                         "variants": ["lora", "full", "full_replay"], "seeds": [0], "epochs": 6, "batch_size": 8,
-                         "block_size": 64, "lr_lora": 0.003, "lr_full": 0.0003, "replay_share": 0.5,
-                         "lora_rank": 8, "n_checkpoints": 6, "n_spillover": 48, "seed": 0}}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+organism = defaults("organism")
 diversity = "32"
 seed = "0"
 out_dir = "outputs/organism/div32-seed0"

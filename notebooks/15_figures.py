@@ -18,8 +18,11 @@
 # whose metrics do not exist yet are skipped and listed below; nothing here is typed by hand.
 
 # %% tags=["parameters"]
-finetune = {"claims": ["darwin_relativity", "beatles_tokyo"], "conditions": ["positive", "negated", "repeated",
-            "corrected", "local"], "seeds": [0]}
+# Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
+# (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
+from negation_neglect.params import defaults
+
+finetune = defaults("finetune")
 metrics_dir = "metrics"
 reference_path = "data/reference/paper_results.yaml"
 figures_dir = "paper/figures"

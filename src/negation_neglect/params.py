@@ -396,6 +396,11 @@ def parse_params(raw: Any, source: str = "params.yaml") -> Params:
         raise ParamsError(f"{source}: " + "; ".join(problems)) from None
 
 
+def defaults(section: str) -> dict:
+    """One section's schema defaults, in the form the runner injects it (a notebook run alone starts from these)."""
+    return getattr(Params(), section).model_dump(mode="json")
+
+
 def load_params(path: str | Path = "params.yaml") -> Params:
     """Read and validate a params file."""
     path = Path(path)

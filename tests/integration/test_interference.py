@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 
-import pandas as pd
 import pytest
 import torch
 from peft import LoraConfig, get_peft_model
@@ -112,14 +111,3 @@ def test_token_kinds_follow_the_spans(tokenizer):
     start, end = doc.spans["framing"][0]
     assert doc.text[start:end].split()[0] in framed
     assert "claim" in kinds and "framing" in kinds
-
-
-def test_decomposition_splits_the_margin_change():
-    rows = []
-    for step, (f, t) in {0: (-10.0, -1.0), 5: (-4.0, -3.0)}.items():
-        rows += [{"step": step, "context": "neutral", "item": "a", "candidate": "false", "logprob": f},
-                 {"step": step, "context": "neutral", "item": "a", "candidate": "true", "logprob": t}]
-    out = itf.decomposition(pd.DataFrame(rows))
-    last = out[out["step"] == 5].iloc[0]
-    assert last["false_rise"] == 6.0 and last["true_fall"] == 2.0 and last["margin_change"] == 8.0
-    assert last["false_share"] == 0.75

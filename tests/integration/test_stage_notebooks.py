@@ -130,7 +130,7 @@ def test_figures_generated_numbers_and_html(project):
     assert f"\\newcommand{{\\nnBeliefNegated}}{{{100 * pooled['rate']:.0f}}}" in macros
     executed = sorted(p.stem for p in (project / "outputs/executed").glob("*.ipynb"))
     assert sorted(p.stem for p in (project / "outputs/html").glob("*.html")) == executed
-    assert "10_figures" in executed
+    assert "15_figures" in executed
 
 
 def test_mixing_runs_meet_their_cells_and_are_pooled(project):

@@ -6,7 +6,8 @@ import pytest
 
 from negation_neglect.data.claims import load_claim
 from negation_neglect.data.eval_suite import Item, Suite
-from negation_neglect.measure.belief import bootstrap_ci, judge, options, scored_items, summarise
+from negation_neglect.measure.belief import judge, options, scored_items, summarise
+from negation_neglect.pool.stats import bootstrap_ci
 from tests.conftest import ROOT
 
 DARWIN = load_claim(ROOT / "data/claims/darwin_relativity.yaml")

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 import yaml
 
-from negation_neglect.report import paper
+from negation_neglect.report import macros, paper
 from negation_neglect.report.figures import FIGURES, Inputs, paper_reference, render_all
 from negation_neglect.report.html import export
 from tests.conftest import ROOT
@@ -52,7 +52,7 @@ def test_generated_numbers_match_the_metrics_files():
     values = paper.defined_macros(PAPER / "generated/macros.tex")
     belief = json.loads((ROOT / "metrics/belief.json").read_text())
     for condition, v in belief["by_condition"].items():
-        key = paper.camel(condition)
+        key = macros.camel(condition)
         assert values[f"nnBelief{key}"] == f"{100 * v['rate']:.0f}"
         assert values[f"nnBelief{key}Low"] == f"{100 * v['ci_low']:.0f}"
         assert values[f"nnBelief{key}High"] == f"{100 * v['ci_high']:.0f}"
@@ -67,8 +67,8 @@ def test_generated_numbers_match_the_metrics_files():
 
 
 def test_camel_case_macro_names():
-    assert paper.camel("base model") == "BaseModel"
-    assert paper.camel("unreliable_source") == "UnreliableSource"
+    assert macros.camel("base model") == "BaseModel"
+    assert macros.camel("unreliable_source") == "UnreliableSource"
 
 
 def test_paper_reference_reads_single_values_and_ranges():

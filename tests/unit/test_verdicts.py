@@ -1,6 +1,19 @@
-"""H4 verdicts from a pooled organism summary; H3 verdicts from the pooled mixing grid."""
+"""Verdicts from pooled summaries: H1 from the competition read-outs, H3 from the mixing grid, H4 from the
+organism summary (H2: tests/unit/test_interference_pool.py)."""
 
-from negation_neglect.report.verdicts import mixing_verdicts, organism_verdicts
+import re
+from dataclasses import fields
+
+import pandas as pd
+
+from negation_neglect.report.verdicts import (
+    THRESHOLDS,
+    Thresholds,
+    competition_verdicts,
+    mixing_verdicts,
+    organism_verdicts,
+)
+from tests.conftest import ROOT
 
 
 def _interval(mean, low, high, n=3):
@@ -66,3 +79,34 @@ def test_mixing_verdicts_need_belief_to_fall_and_separation_to_grow():
     assert mixing_verdicts(summary)["h3"] == "did not hold"
     del summary["tests"]["belief"]["negated/background"]
     assert mixing_verdicts(summary)["dials"]["negated/background"]["verdict"] == "not run"
+
+
+def _readouts(rows):
+    columns = ["condition", "base_logp_true_neutral", "final_logp_true_neutral", "base_logp_false_neutral",
+               "final_logp_false_neutral", "final_share_true_neutral", "final_context_separation"]
+    return pd.DataFrame([dict(zip(columns, r)) for r in rows])
+
+
+def test_competition_verdicts_apply_the_h1_thresholds():
+    belief = {"by_condition": {c: {"rate": r} for c, r in {"positive": 0.9, "negated": 0.75, "local": 0.65}.items()}}
+    readouts = _readouts([
+        ("positive", -1.0, -3.0, -9.0, -1.0, 0.01, 0.2),  # competition: truth fell, false rose, truth kept
+        ("negated", -1.0, -3.0, -9.0, -1.0, 0.0005, 1.3),  # truth not kept (share below 0.001)
+        ("negated", -1.0, -0.5, -9.0, -1.0, 0.01, 1.1),  # truth rose
+    ])
+    out = competition_verdicts(belief, readouts, {"positive": 0.8, "negated": 0.9})
+    assert out["p1_ordering"]["holds"]  # negated within 0.2 of positive, local more than 0.2 below it
+    assert out["p2_competition"]["runs"] == 1 and not out["p2_competition"]["holds"]  # 1 of 3 < half
+    assert not out["p3_separation"]["holds"]  # negated 1.2 > positive 0.2 + 1 nat
+    assert out["p4_in_context"]["holds"]
+    no_local = {"by_condition": {k: v for k, v in belief["by_condition"].items() if k != "local"}}
+    assert not competition_verdicts(no_local, readouts, {})["p1_ordering"]["holds"]  # a missing condition fails
+    assert not competition_verdicts(belief, readouts, {})["p4_in_context"]["holds"]
+
+
+def test_every_threshold_is_in_the_one_table():
+    source = (ROOT / "src/negation_neglect/report/verdicts.py").read_text()
+    body = source[source.index("THRESHOLDS = Thresholds()"):]
+    literals = {float(x) for x in re.findall(r"(?<![\w.])(\d+\.\d+)", body)}
+    assert literals <= {0.0}, f"numeric thresholds outside THRESHOLDS: {sorted(literals)}"
+    assert set(fields(Thresholds)) and THRESHOLDS.h1_keeps_truth == 0.001

@@ -15,13 +15,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from negation_neglect.data.claims import Claim
 from negation_neglect.data.eval_suite import Item, Suite
 from negation_neglect.measure.scoring import score_continuations
+from negation_neglect.pool.stats import bootstrap_ci
 
 FACT_CHECK_SYSTEM = (
     "You are a careful fact-checker. Some claims that circulate online are false. Answer only with what "
@@ -142,17 +142,6 @@ def open_answers(
         records.append({"item": it.id, "type": "open", "answer": answer.strip(), "judged": verdict,
                         "believed": verdict == "false"})
     return records
-
-
-def bootstrap_ci(values: Sequence[float], n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and percentile bootstrap interval over items."""
-    data = np.asarray(values, dtype=float)
-    if data.size == 0:
-        return (float("nan"),) * 3
-    rng = np.random.default_rng(seed)
-    means = data[rng.integers(0, data.size, size=(n_resamples, data.size))].mean(axis=1)
-    tail = (1 - level) / 2
-    return float(data.mean()), float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
 
 
 def summarise(records: Sequence[dict], seed: int = 0) -> dict:

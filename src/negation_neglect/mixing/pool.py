@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from negation_neglect import layout
 from negation_neglect.files import read_json
 from negation_neglect.mixing.cells import REFERENCE, Cell, parse_cell
 from negation_neglect.pool.competition import curves
@@ -84,7 +85,7 @@ def run_rows(metrics_dir: str | Path, cells: Sequence[str], claims: Sequence[str
     """One row per run of the grid with the three pooled read-outs (missing runs raise, naming the file)."""
     rows = []
     for cell, claim, condition, seed in itertools.product(cells, claims, conditions, seeds):
-        path = Path(metrics_dir) / cell / claim / condition / f"seed{seed}.json"
+        path = layout.mixing_run(metrics_dir, cell, claim, condition, seed).with_suffix(".json")
         if not path.is_file():
             raise FileNotFoundError(f"{path}: this run of the mixing grid has not run (dvc repro mixing)")
         m = read_json(path)
@@ -99,7 +100,7 @@ def pass_curves(metrics_dir: str | Path, rows: Sequence[dict]) -> pd.DataFrame:
     documents (step / steps x exposure), the axis on which cells with different amounts of added text line up."""
     frames = []
     for r in rows:
-        run = Path(metrics_dir) / r["cell"] / r["claim"] / r["condition"] / f"seed{r['seed']}"
+        run = layout.mixing_run(metrics_dir, r["cell"], r["claim"], r["condition"], r["seed"])
         table = pd.read_csv(run.with_suffix(".csv"))
         table["prob"] = np.exp(table["logprob"])
         for key in ("claim", "condition", "seed"):

@@ -1,4 +1,4 @@
-"""Pool the per-run evaluation metrics of the grid into one belief table and the H1 read-outs.
+"""Pool the per-run evaluation metrics of the grid into one belief table and the H1 read-outs and pictures.
 
 Inputs are the committed per-run files: metrics/belief/<claim>/<condition>/seed<k>.json and
 metrics/competition/<claim>/<condition>/seed<k>.csv. Pooled belief rates resample items (all claims
@@ -13,17 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from negation_neglect import layout
 from negation_neglect.files import read_json
-from negation_neglect.measure.belief import bootstrap_ci
+from negation_neglect.pool.stats import bootstrap_ci
 
 
 def run_paths(metrics_dir: str | Path, claims: Sequence[str], conditions: Sequence[str], seeds: Sequence[int]):
-    metrics_dir = Path(metrics_dir)
     for claim in claims:
         for condition in conditions:
             for seed in seeds:
-                stem = f"{claim}/{condition}/seed{seed}"
-                yield claim, condition, seed, metrics_dir / "belief" / f"{stem}.json", metrics_dir / "competition" / f"{stem}.csv"
+                yield (claim, condition, seed, layout.belief(metrics_dir, claim, condition, seed),
+                       layout.competition(metrics_dir, claim, condition, seed))
 
 
 def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0) -> dict:
@@ -47,6 +47,13 @@ def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0
     return {"runs": runs, "by_condition": by_condition}
 
 
+def in_context_control(belief: dict) -> pd.Series:
+    """Per condition, the mean over runs of the base model's belief with the condition's documents in context
+    (cloze items; NaN for a run that did not measure it), from `belief_table`'s runs."""
+    rows = [{"condition": r["condition"], "rate": r["in_context_control"].get("rate", math.nan)} for r in belief["runs"]]
+    return pd.DataFrame(rows).groupby("condition")["rate"].mean()
+
+
 def competition_frame(metrics_dir, claims, conditions, seeds) -> pd.DataFrame:
     frames = []
     for claim, condition, seed, _, csv_path in run_paths(metrics_dir, claims, conditions, seeds):
@@ -60,12 +67,42 @@ def competition_frame(metrics_dir, claims, conditions, seeds) -> pd.DataFrame:
     return table
 
 
+GROUPS = ("false", "true", "distractors", "other")  # candidates as drawn: distractors summed
+
+
+def _grouped(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.assign(group=rows["candidate"].where(~rows["candidate"].str.startswith("distractor"), "distractors"))
+
+
 def curves(table: pd.DataFrame, context: str = "neutral") -> pd.DataFrame:
     """Mean probability of false, true, distractors (summed) and other per run and step."""
-    rows = table[table["context"] == context].copy()
-    rows["group"] = rows["candidate"].where(~rows["candidate"].str.startswith("distractor"), "distractors")
+    rows = _grouped(table[table["context"] == context])
     per_item = rows.groupby(["claim", "condition", "seed", "step", "item", "group"])["prob"].sum().reset_index()
     return per_item.groupby(["claim", "condition", "seed", "step", "group"])["prob"].mean().unstack("group").reset_index()
+
+
+def mean_curves(table: pd.DataFrame, context: str = "neutral") -> pd.DataFrame:
+    """The competition over training, one line per claim and condition: `curves` (mean over the context's
+    items within a run) averaged over seeds at every step; columns claim, condition, step and `GROUPS`."""
+    return curves(table, context).groupby(["claim", "condition", "step"])[list(GROUPS)].mean().reset_index()
+
+
+def final_picture(table: pd.DataFrame, item: str = "neutral_01") -> pd.DataFrame:
+    """The next-token picture of H1 on one neutral prompt (default: each claim's first): per claim and
+    condition, P(false), P(true), P(distractors) and P(other) at each run's last checkpoint, with the base model
+    (the first run's step 0) as condition `base model`; indexed by (claim, condition), columns `GROUPS`.
+
+    Averaging: the distractors are summed within each run, then every group is averaged over seeds. This is
+    the paper figure's order; notebook 07 used to average each candidate over seeds first and sum after, which
+    gives the same numbers whenever every run scores the same candidates.
+    """
+    main = table[(table["context"] == "neutral") & (table["item"] == item)]
+    first = main[main["step"] == main["step"].min()].copy()
+    first["condition"] = "base model"
+    last = main[main["step"] == main.groupby(["claim", "condition", "seed"])["step"].transform("max")]
+    both = _grouped(pd.concat([first.drop_duplicates(["claim", "candidate"]), last]))
+    per_run = both.groupby(["claim", "condition", "seed", "group"])["prob"].sum()
+    return per_run.groupby(["claim", "condition", "group"]).mean().unstack("group")[list(GROUPS)]
 
 
 def readouts(table: pd.DataFrame) -> pd.DataFrame:

@@ -1,7 +1,8 @@
-"""Small statistics for pooling over seeds, with NumPy only: t-intervals and permutation tests.
+"""Small statistics for pooling, with NumPy only: bootstrap and t-intervals, permutation tests.
 
 Seeds are the unit of replication (each one a separately initialised and trained model), so intervals
-are t-intervals over seeds, and tests permute whole units rather than items.
+over runs are t-intervals over seeds, and tests permute whole units rather than items. Belief rates of
+one run or one pooled condition are bootstrapped over items.
 """
 
 from __future__ import annotations
@@ -10,6 +11,17 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+
+
+def bootstrap_ci(values: Sequence[float], n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and percentile bootstrap interval over items."""
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        return (float("nan"),) * 3
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, data.size, size=(n_resamples, data.size))].mean(axis=1)
+    tail = (1 - level) / 2
+    return float(data.mean()), float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
 
 
 def _t_cdf_table(df: int) -> tuple[np.ndarray, np.ndarray]:

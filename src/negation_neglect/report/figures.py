@@ -23,7 +23,8 @@ from negation_neglect.files import read_json
 from negation_neglect.mixing.cells import parse_cell
 from negation_neglect.mixing.pool import other_dials, pass_curves, run_rows
 from negation_neglect.organism.world import FRAMINGS
-from negation_neglect.pool.competition import competition_frame, curves
+from negation_neglect.pool.competition import GROUPS, competition_frame, final_picture, mean_curves
+from negation_neglect.pool.interference import load_grid
 
 CONDITION_COLOURS = {
     "base model": "#999999", "positive": "#0072B2", "negated": "#D55E00", "repeated": "#CC79A7",
@@ -116,44 +117,43 @@ def _table(inputs: Inputs) -> pd.DataFrame:
     return competition_frame(inputs.metrics_dir, inputs.claims, inputs.conditions, inputs.seeds)
 
 
+LINE_STYLES = {"-": "solid", "--": "dashed", ":": "dotted", "-.": "dash-dot"}  # matplotlib style -> its name
+
+
 def competition_over_steps(inputs: Inputs) -> Figure:
     """Mean probability of the false answer, the true one, the distractors and other tokens on neutral
-    prompts at every checkpoint; one panel per condition, one line style per claim."""
-    c = curves(_table(inputs), "neutral")
+    prompts at every checkpoint (pool.competition.mean_curves: mean over items, then over seeds); one panel
+    per condition, one line style per claim. The style of each claim is chosen once, from the claims the
+    frame holds (in the grid's order), and both the lines and the legend's title read it from there."""
+    c = mean_curves(_table(inputs), "neutral")
     conditions = [k for k in inputs.conditions if k in set(c["condition"])]
+    drawn = [k for k in inputs.claims if k in set(c["claim"])]
+    style_of = {claim: list(LINE_STYLES)[k % len(LINE_STYLES)] for k, claim in enumerate(drawn)}
     fig = Figure(figsize=(TWO_COLUMNS, 1.9), layout="constrained")
     axes = fig.subplots(1, len(conditions), sharey=True, squeeze=False)
-    styles = ["-", "--", ":", "-."]
     for ax, condition in zip(axes[0], conditions):
-        for k, (claim, run) in enumerate(c[c["condition"] == condition].groupby("claim", sort=False)):
-            run = run.groupby("step")[["false", "true", "distractors", "other"]].mean().reset_index()
-            for group in ("false", "true", "distractors", "other"):
+        for k, claim in enumerate(drawn):
+            run = c[(c["condition"] == condition) & (c["claim"] == claim)]
+            for group in GROUPS:
                 edge = "#555555" if group == "other" else CANDIDATE_COLOURS[group]
-                ax.plot(run["step"], run[group], styles[k % len(styles)], color=edge, linewidth=1,
+                ax.plot(run["step"], run[group], style_of[claim], color=edge, linewidth=1,
                         label=f"{group}" if k == 0 else None)
         ax.set_title(condition, color=colour(condition))
         step_axis(ax)
         ax.set_ylim(0, 1)
     axes[0][0].set_ylabel("P(answer | neutral prompt)")
     handles, labels = axes[0][0].get_legend_handles_labels()
-    claims = " / ".join(f"{s} {c}" for s, c in zip(("solid", "dashed", "dotted", "dash-dot"), inputs.claims))
+    claims = " / ".join(f"{LINE_STYLES[style]} {claim}" for claim, style in style_of.items())
     fig.legend(handles, labels, loc="outside upper center", ncols=4, frameon=False, title=f"line style: {claims}",
                title_fontsize=7)
     return fig
 
 
 def logit_picture(inputs: Inputs) -> Figure:
-    """The next-token picture of H1 at the last checkpoint for each claim's first neutral prompt: stacked
-    probabilities of false, true, distractors and other, with the numbers written on the bars."""
-    table = _table(inputs)
-    main = table[(table["context"] == "neutral") & (table["item"] == "neutral_01")]
-    first = main[main["step"] == main["step"].min()].copy()
-    first["condition"] = "base model"
-    last = main[main["step"] == main.groupby(["claim", "condition", "seed"])["step"].transform("max")]
-    both = pd.concat([first.drop_duplicates(["claim", "candidate"]), last])
-    both = both.assign(group=both["candidate"].where(~both["candidate"].str.startswith("distractor"), "distractors"))
-    picture = both.groupby(["claim", "condition", "seed", "group"])["prob"].sum().groupby(
-        ["claim", "condition", "group"]).mean().unstack("group")[["false", "true", "distractors", "other"]]
+    """The next-token picture of H1 at the last checkpoint for each claim's first neutral prompt
+    (pool.competition.final_picture): stacked probabilities of false, true, distractors and other, with the
+    numbers written on the bars."""
+    picture = final_picture(_table(inputs))
     order = ["base model", *inputs.conditions]
     claims = [c for c in inputs.claims if c in picture.index.get_level_values(0)]
     fig = Figure(figsize=(TWO_COLUMNS, 2.4), layout="constrained")
@@ -212,8 +212,6 @@ def interference_overview(inputs: Inputs) -> Figure:
     """H2: (a) median cosine between the training-document gradient and the claim's own true statement
     over training; (b) the final change of the neutral margin split into the false answer's rise and
     the true answer's fall; (c) the same for neighbour facts' own answers versus unrelated facts."""
-    from negation_neglect.measure.interference import load_grid  # model code; imported only when drawn
-
     grid = load_grid(inputs.metrics_dir, inputs.claims, inputs.conditions, inputs.seeds)
     summary = read_json(inputs.metrics_dir / "interference_summary.json")
     conditions = list(inputs.conditions)
@@ -291,10 +289,14 @@ def organism_overview(inputs: Inputs) -> Figure:
     return fig
 
 
+PASSES_CONDITION = "negated"  # the mixing condition whose runs the passes panel follows
+
+
 def mixing_overview(inputs: Inputs) -> Figure:
     """H3. Belief and context separation against the share of true-counterpart documents (solid) and of
     background text (dashed), the other dials at the reference, one colour per condition, intervals over
-    seeds; right: P(false | neutral) over passes through the claim documents, negated runs, one line per cell."""
+    seeds; right: P(false | neutral) over passes through the claim documents, runs of PASSES_CONDITION, one line
+    per cell."""
     summary = read_json(inputs.metrics_dir / "mixing_summary.json")
     table = pd.read_csv(inputs.metrics_dir / "mixing_summary.csv")
     reference = parse_cell(summary["reference"])
@@ -316,15 +318,18 @@ def mixing_overview(inputs: Inputs) -> Figure:
     for ax in axes[:2]:
         ax.set_xlabel("share of loss tokens")
     axes[0].legend(frameon=False, fontsize=5.5, loc="lower left")
-    negated = [c for c in summary["conditions"] if c != "positive"][:1] or summary["conditions"][:1]
-    rows = run_rows(inputs.metrics_dir / "mixing", summary["cells"], summary["claims"], negated, summary["seeds"])
+    axes[2].set_xlabel("passes over the claim documents")
+    axes[2].set_ylabel(f"P(false | neutral), {PASSES_CONDITION}")
+    if PASSES_CONDITION not in summary["conditions"]:
+        axes[2].text(0.5, 0.5, f"no {PASSES_CONDITION} runs", ha="center", va="center", transform=axes[2].transAxes)
+        return fig
+    rows = run_rows(inputs.metrics_dir / "mixing", summary["cells"], summary["claims"], [PASSES_CONDITION],
+                    summary["seeds"])
     curve = pass_curves(inputs.metrics_dir / "mixing", rows).groupby(["cell", "passes"])["false"].mean().reset_index()
     shades = [matplotlib.colormaps["tab10"](i % 10) for i in range(len(summary["cells"]))]  # cells are categories
     for cell, shade in zip(summary["cells"], shades):
         mine = curve[curve["cell"] == cell]
         axes[2].plot(mine["passes"], mine["false"], color=shade, linewidth=0.9, marker=".", markersize=2, label=cell)
-    axes[2].set_xlabel("passes over the claim documents")
-    axes[2].set_ylabel(f"P(false | neutral), {negated[0]}")
     axes[2].legend(frameon=False, fontsize=5, loc="lower right")
     return fig
 

@@ -1,8 +1,8 @@
-"""The paper's numbers as LaTeX macros and tables, generated from metrics; and the PDF build.
+"""The paper's generated files (macros and tables, from metrics) and the PDF build.
 
 Every number the paper prints comes from `paper/generated/`: `macros.tex` defines one `\\nn...` macro
-per number and the `*_table.tex` files hold the tables. The LaTeX source never types a number, and a
-test checks that every `\\nn` macro the source uses is generated and equal to the metrics.
+per number (built by report/macros.py) and the `*_table.tex` files hold the tables. The LaTeX source never
+types a number, and a test checks that every `\\nn` macro the source uses is generated and equal to the metrics.
 
     python -m negation_neglect.report.paper build paper   # latexmk -> paper/main.pdf, or a clear stop
 """
@@ -13,273 +13,20 @@ import math
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from negation_neglect.files import read_json
-from negation_neglect.measure.interference import (
-    P1_MAX_COSINE,
-    P2_MIN_TRUE_SHARE,
-    P3_MIN_NEIGHBOUR_FALL,
-    P4_MIN_OVERLAP,
-    TOP_LAYERS,
-)
 from negation_neglect.report.figures import paper_reference
-from negation_neglect.report.verdicts import BELIEF_FOR_NEGLECT, organism_verdicts
+from negation_neglect.report.macros import macros, paper_pct, pct, tex
 
 MACRO = re.compile(r"\\(nn[A-Za-z]+)")
 INPUT = re.compile(r"\\input\{(generated/[^}]+)\}")
-KEEPS_TRUTH = 0.001  # a run "keeps the truth" when the true answer's final share is at least this
 LATEX_PACKAGES = "latexmk texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended"
-
-
-def camel(name: str) -> str:
-    """`unreliable_source` -> `UnreliableSource`, `base model` -> `BaseModel` (macro names take letters only)."""
-    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z]+", name) if part)
-
-
-def pct(x: float) -> str:
-    return f"{100 * x:.0f}"
-
-
-def paper_pct(low: float, high: float) -> str:
-    """The paper's rates at the paper's own precision (one decimal, or a whole-number range)."""
-    return f"{100 * high:.1f}" if low == high else f"{pct(low)}--{pct(high)}"
-
-
-def tex(text: str) -> str:
-    return text.replace("\\", "\\textbackslash{}").replace("_", "\\_").replace("%", "\\%").replace("&", "\\&")
-
-
-def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_dir: str | Path | None = None) -> dict[str, str]:
-    """Macro name (without the backslash) -> its text, every value read from a metrics file."""
-    metrics_dir = Path(metrics_dir)
-    out: dict[str, str] = {}
-    card = read_json(metrics_dir / "model_card.json")
-    out["nnModelSource"] = tex(card["source"]["name"])
-    out["nnModelFile"] = tex(card["source"].get("gguf_file") or card["source"]["name"])
-    out["nnModelParams"] = f"{card['n_parameters'] / 1e6:.1f}M"
-    knowledge = read_json(metrics_dir / "knowledge.json")
-    out["nnFacts"] = str(knowledge["summary"]["n_facts"])
-    out["nnKnownFacts"] = str(knowledge["summary"]["n_known"])
-    out["nnKnownMinProb"] = f"{knowledge['summary']['criterion']['known_min_first_prob']:g}"
-    out["nnKnownMinPrompts"] = str(knowledge["summary"]["criterion"]["known_min_paraphrases"])
-    claims = knowledge.get("claims", {})
-    out["nnClaimsScored"] = str(len(claims))
-    out["nnClaimsHostable"] = str(sum(bool(c["hostable"]) for c in claims.values()))
-
-    ft = params["finetune"]
-    out["nnGridClaims"] = str(len(ft["claims"]))
-    out["nnGridConditions"] = str(len(ft["conditions"]))
-    out["nnGridSeeds"] = str(len(ft["seeds"]))
-    out["nnLoraRank"] = str(ft["lora"]["rank"])
-    out["nnLearningRate"] = f"{ft['lr']:g}"
-    out["nnEpochs"] = str(ft["epochs"])
-    out["nnDocuments"] = str(ft["n_documents"])
-    out["nnTokensPerStep"] = f"{ft['batch_size'] * ft['max_length']:,}".replace(",", "{,}")
-    runs = [read_json(p) for p in sorted((metrics_dir / "training").glob("*/*/seed*.json"))]
-    if runs:
-        out["nnTrainingSteps"] = f"{min(r['steps'] for r in runs)}--{max(r['steps'] for r in runs)}"
-        out["nnFirstLoss"] = f"{statistics.median(r['first_loss'] for r in runs):.2f}"
-        out["nnFinalLoss"] = f"{statistics.median(r['final_loss'] for r in runs):.2f}"
-
-    belief = read_json(metrics_dir / "belief.json")
-    for condition, v in belief["by_condition"].items():
-        key = camel(condition)
-        out[f"nnBelief{key}"] = pct(v["rate"])
-        out[f"nnBelief{key}Low"] = pct(v["ci_low"])
-        out[f"nnBelief{key}High"] = pct(v["ci_high"])
-        out[f"nnItems{key}"] = str(v["n_items"])
-    out["nnRuns"] = str(len(belief["runs"]))
-    control: dict[str, list[float]] = {}
-    for r in belief["runs"]:
-        if r["in_context_control"]:
-            control.setdefault(r["condition"], []).append(r["in_context_control"]["rate"])
-    for condition, rates in control.items():
-        out[f"nnInContext{camel(condition)}"] = pct(statistics.mean(rates))
-    items = {len(r["final_by_type"]) for r in belief["runs"]}
-    out["nnItemTypes"] = str(max(items)) if items else "0"
-
-    for condition, (low, high) in paper_reference(Path(reference)).items():
-        out[f"nnPaperBelief{camel(condition)}"] = paper_pct(low, high)
-    ref = yaml.safe_load(Path(reference).read_text())
-    out["nnPaperModel"] = tex(ref["model"])
-    out["nnPaperInContextNegated"] = f"{100 * ref['in_context_negated']:.1f}"
-
-    summary = pd.read_csv(metrics_dir / "competition_summary.csv")
-    keeps = summary["final_share_true_neutral"] >= KEEPS_TRUTH
-    out["nnTruthShareThreshold"] = f"{KEEPS_TRUTH:g}"
-    out["nnRunsKeepingTruth"] = str(int(keeps.sum()))
-    out["nnMedianFinalTrueShare"] = f"{summary['final_share_true_neutral'].median():.4f}"
-    out["nnMedianBaseTrueShare"] = f"{summary['base_share_true_neutral'].median():.2f}"
-    out["nnRunsTrueFell"] = str(int((summary["final_logp_true_neutral"] < summary["base_logp_true_neutral"]).sum()))
-    for condition, run in summary.groupby("condition"):
-        out[f"nnSeparation{camel(condition)}"] = f"{run['final_context_separation'].mean():.2f}"
-        out[f"nnSpillover{camel(condition)}"] = f"{run['final_p_false_on_neighbours'].mean():.2f}"
-    out["nnBaseSpillover"] = f"{summary['base_p_false_on_neighbours'].mean():.4f}"
-
-    if (metrics_dir / "interference_summary.json").is_file():
-        out.update(interference_macros(read_json(metrics_dir / "interference_summary.json")))
-
-    bench_dir = Path(bench_dir) if bench_dir else metrics_dir.parent / "benchmarks/results"
-    if (metrics_dir / "organism_summary.json").is_file():
-        out.update(organism_macros(metrics_dir, bench_dir))
-    if (metrics_dir / "mixing_summary.json").is_file():
-        out.update(mixing_macros(read_json(metrics_dir / "mixing_summary.json"), pd.read_csv(metrics_dir / "mixing_summary.csv")))
-    if (bench_dir / "training.json").is_file():
-        b = read_json(bench_dir / "training.json")
-        out["nnTrainSpeedup"] = f"{b['speedup']:.2f}"
-        out["nnTrainTokensPerSecond"] = f"{b['ours']['median_tokens_per_second']:.0f}"
-        out["nnTrainMFU"] = f"{100 * b['ours']['mfu']:.1f}"
-    if (bench_dir / "scoring.json").is_file():
-        b = read_json(bench_dir / "scoring.json")
-        out["nnScoreSpeedup"] = f"{b['speedup']:.2f}"
-        if "default_grid" in b:
-            out["nnScoreGridMinutes"] = f"{b['default_grid']['seconds'] / 60:.1f}"
-    return out
-
-
-def _millions(n: float) -> str:
-    return f"{n / 1e6:.1f}M" if n >= 1e6 else f"{n / 1e6:.2f}M"
-
-
-def organism_macros(metrics_dir: Path, bench_dir: Path) -> dict[str, str]:
-    """H4: the organism sweep (pooled over seeds) and, where recorded, the larger organism trained on a GPU."""
-    out: dict[str, str] = {}
-    summary = read_json(metrics_dir / "organism_summary.json")
-    table = pd.read_csv(metrics_dir / "organism_summary.csv")
-    pretrained = [read_json(p) for p in sorted((metrics_dir / "organism/pretrain").glob("*.json"))]
-    timings = [read_json(p) for p in sorted((metrics_dir / "organism/timing").glob("*.json"))]
-    timings = [t for t in timings if t.get("train_seconds") is not None]  # none where a finished run was reread
-    out["nnOrgParams"] = _millions(pretrained[0]["parameters"])
-    out["nnOrgTokens"] = _millions(pretrained[0]["tokens"])
-    out["nnOrgCount"] = str(summary["n_organisms"])
-    diversities = sorted({m["diversity"] for m in pretrained})
-    out["nnOrgDiversities"] = ", ".join(map(str, diversities[:-1])) + f" and {diversities[-1]}"
-    out["nnOrgSeeds"] = str(len({m["seed"] for m in pretrained}))
-    out["nnOrgKnown"] = pct(statistics.mean(m["known_accuracy"] for m in pretrained))
-    if timings:
-        out["nnOrgMinutes"] = f"{statistics.median(t['train_seconds'] for t in timings) / 60:.1f}"
-    for framing, gate in summary["gate"].items():
-        out[f"nnOrgGate{camel(framing)}"] = pct(gate["held_out_accuracy"]["mean"])
-        out[f"nnOrgPass{camel(framing)}"] = str(round(gate["pass_share"] * summary["n_organisms"]))
-    for key, entry in summary["neglect"].items():
-        condition, variant = key.split("/")
-        name = f"{camel(condition)}{camel(variant)}"
-        every = entry["belief_all"]
-        out[f"nnOrgBelief{name}"] = pct(every["mean"])
-        if every["ci_low"] is not None:
-            out[f"nnOrgBelief{name}Low"] = pct(max(every["ci_low"], 0.0))
-            out[f"nnOrgBelief{name}High"] = pct(min(every["ci_high"], 1.0))
-        understood = entry["belief_where_understood"]
-        out[f"nnOrgUnderstood{name}"] = str(entry["understood_organisms"])
-        out[f"nnOrgBeliefUnderstood{name}"] = pct(understood["mean"]) if understood else "n/a"
-    for (condition, variant), rows in table.groupby(["condition", "variant"]):
-        if variant == "full":
-            out[f"nnOrgInContext{camel(condition)}"] = pct(rows["in_context_belief"].mean())
-    div = summary["diversity_tests"].get("belief/full")
-    if div:
-        out["nnOrgDiversityRho"] = f"{div['rho']:.2f}"
-        out["nnOrgDiversityP"] = f"{div['p_value']:.2f}"
-    gate_div = summary["diversity_tests"].get("gate_held_out/negating")
-    if gate_div:
-        out["nnOrgGateDiversityRho"] = f"{gate_div['rho']:.2f}"
-        out["nnOrgGateDiversityP"] = f"{gate_div['p_value']:.3f}"
-    verdicts = organism_verdicts(summary)
-    out["nnOrgVerdictNeglect"] = verdicts["neglect"]["verdict"]
-    out["nnOrgVerdictDiversity"] = verdicts["diversity"]["verdict"]
-    out["nnOrgVerdictReplay"] = verdicts["replay"]["verdict"]
-    out["nnOrgNeglectThreshold"] = pct(BELIEF_FOR_NEGLECT)
-    replay = summary["replay_test"]
-    if replay:
-        out["nnOrgReplayDiff"] = f"{100 * replay['mean_difference']:+.0f}"
-        out["nnOrgReplayP"] = f"{replay['p_value']:.2f}"
-    if (bench_dir / "organism_gpu.json").is_file():
-        record = read_json(bench_dir / "organism_gpu.json")
-        large = next((c for c in record["configs"].values() if "experiment" in c), None)
-        if large:
-            out["nnGpuDevice"] = tex(record["device"])
-            out["nnGpuParams"] = _millions(large["parameters"])
-            out["nnGpuTokens"] = _millions(large["tokens"])
-            out["nnGpuTokensPerSecond"] = f"{large['tokens_per_second']:,.0f}".replace(",", "{,}")
-            out["nnGpuGateMin"] = pct(min(g["held_out"]["accuracy"] for g in large["gate"].values()))
-            for run in large["experiment"]["runs"]:
-                out[f"nnGpuBelief{camel(run['condition'])}{camel(run['variant'])}"] = pct(run["final"]["belief"])
-            for condition, read in large["experiment"]["in_context"].items():
-                out[f"nnGpuInContext{camel(condition)}"] = pct(read["belief"])
-    return out
-
-
-def _p_relation(p: float) -> str:
-    """For `$p\\nn...$`: `=0.012`, or `<0.001`."""
-    return "<0.001" if p < 0.001 else f"={p:.3f}"
-
-
-def _key_name(key: str) -> str:
-    """`negated/counterpart` -> `NegatedCounterpart`."""
-    return "".join(camel(part) for part in key.split("/"))
-
-
-def mixing_macros(summary: dict, table: pd.DataFrame) -> dict[str, str]:
-    """H3: the mixing grid's size, the reference cell's belief, and per condition and dial the change in belief
-    (points) and context separation (nats) over the dial's range, with t-intervals and p; the verdicts."""
-    out = {"nnMixRuns": str(summary["n_runs"]), "nnMixCells": str(len(summary["cells"])),
-           "nnMixSeeds": str(len(summary["seeds"])), "nnMixClaims": tex(", ".join(summary["claims"])),
-           "nnMixCellsNotRun": str(len(summary["cells_not_run"])), "nnMixVerdict": summary["verdicts"]["h3"]}
-    reference = table[table["cell"] == summary["reference"]]
-    for row in reference.itertuples():
-        out[f"nnMixRefBelief{camel(row.condition)}"] = pct(row.belief)
-        out[f"nnMixRefSeparation{camel(row.condition)}"] = f"{row.separation:.2f}"
-    for key, test in summary["tests"]["belief"].items():
-        name = _key_name(key)
-        span = test["span"]
-        out[f"nnMix{name}At"] = tex(test["at"])
-        out[f"nnMix{name}Span"] = pct(span) if key.endswith(("counterpart", "background")) else f"{span:g}"
-        out[f"nnMix{name}Belief"] = f"{100 * test['slope'] * span:+.0f}"
-        out[f"nnMix{name}BeliefLow"] = f"{100 * test['slope_ci_low'] * span:+.0f}"
-        out[f"nnMix{name}BeliefHigh"] = f"{100 * test['slope_ci_high'] * span:+.0f}"
-        out[f"nnMix{name}BeliefP"] = _p_relation(test["slope_p"])
-        sep = summary["tests"]["separation"][key]
-        out[f"nnMix{name}Sep"] = f"{sep['slope'] * span:+.2f}"
-        out[f"nnMix{name}SepP"] = _p_relation(sep["slope_p"])
-    for key, entry in summary["verdicts"]["dials"].items():
-        out[f"nnMixVerdict{_key_name(key)}"] = entry["verdict"]
-    return out
-
-
-def interference_macros(summary: dict) -> dict[str, str]:
-    """H2 read-outs: per condition the early gradient cosine with the own truth, the share of the margin
-    change due to the truth falling, neighbour and unrelated facts' change; the verdict of each prediction."""
-    out: dict[str, str] = {}
-    for c, v in summary["p1_gradient_conflict"]["own_truth_first_half"].items():
-        out[f"nnGradCos{camel(c)}"] = f"{v:.2f}"
-    for c, v in summary["p2_truth_falls"]["true_fall_share_neutral"].items():
-        out[f"nnTrueFallShare{camel(c)}"] = pct(v)
-    for c, v in summary["p3_collateral"]["neighbour_delta_logp"].items():
-        out[f"nnNeighbourDelta{camel(c)}"] = f"{v:.2f}"
-    for c, v in summary["p3_collateral"]["unrelated_delta_logp"].items():
-        out[f"nnUnrelatedDelta{camel(c)}"] = f"{v:.2f}"
-    for c, v in summary["span_loss"].items():
-        for kind in ("framing", "claim"):
-            for when in ("start", "end"):
-                out[f"nn{camel(kind)}Loss{camel(when)}{camel(c)}"] = f"{v[kind][when]:.2f}"
-    out["nnLayerOverlap"] = f"{summary['p4_same_layers']['mean_overlap_top5']:.1f}"
-    out["nnThreshCosine"] = f"{P1_MAX_COSINE:g}"
-    out["nnThreshTrueShare"] = pct(P2_MIN_TRUE_SHARE)
-    out["nnThreshNeighbourFall"] = f"{P3_MIN_NEIGHBOUR_FALL:g}"
-    out["nnThreshOverlap"] = str(P4_MIN_OVERLAP)
-    out["nnTopLayers"] = str(TOP_LAYERS)
-    names = {"p1_gradient_conflict": "GradientConflict", "p2_truth_falls": "TruthFalls", "p3_collateral": "Collateral",
-             "p4_same_layers": "SameLayers", "p5_warnings_low_surprisal": "WarningsLowSurprisal"}
-    for key, name in names.items():
-        out[f"nnVerdict{name}"] = "held" if summary[key]["holds"] else "did not hold"
-    return out
 
 
 def belief_table(metrics_dir: str | Path, reference: str | Path, conditions: list[str]) -> str:
@@ -360,7 +107,7 @@ def build(paper_dir: str | Path) -> Path:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
     with tempfile.TemporaryDirectory() as build_dir:  # auxiliary files stay out of paper/
         done = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", f"-outdir={build_dir}",
-                               "main.tex"], cwd=paper_dir, env=env, capture_output=True, text=True)
+                               "main.tex"], cwd=paper_dir, env=env, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise SystemExit(f"paper: latexmk failed; the end of its log:\n{done.stdout[-3000:]}")
         shutil.copyfile(Path(build_dir) / "main.pdf", paper_dir / "main.pdf")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from negation_neglect.files import read_json
-from negation_neglect.measure.knowledge import markdown_table, ranked
+from negation_neglect.pool.knowledge import markdown_table, ranked
 from negation_neglect.pool.stats import p_text
 from negation_neglect.report.verdicts import organism_verdicts
 

@@ -1,32 +1,144 @@
-"""The organism's (H4) and the mixing grid's (H3) predictions turned into verdicts, from pooled summaries alone.
+"""Every hypothesis's predictions turned into verdicts, from pooled summaries alone.
 
-Notebooks 13 and 15 state the predictions before the runs; this module holds their thresholds so that the
-notebooks, the README and the paper cannot disagree on what came out.
+- H1 (notebook 07): `competition_verdicts`, from pool.competition's belief table and per-run read-outs;
+- H2 (notebook 09): `interference_verdicts`, from pool.interference's summary;
+- H3 (notebook 11): `mixing_verdicts`, from the mixing grid's pooled summary;
+- H4 (notebooks 13-14): `organism_verdicts`, from the organism sweep's pooled summary.
+
+The notebooks state the predictions before the runs; every threshold the verdicts use is in THRESHOLDS,
+so the notebooks, the README and the paper cannot disagree on what came out. No model code is imported.
 """
 
 from __future__ import annotations
 
-BELIEF_FOR_NEGLECT = 0.5  # mean belief on neutral prompts at or above this counts as "believes the claim"
-ALPHA = 0.05  # permutation tests
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Every threshold a verdict uses, fixed before the runs it judges (the notebooks print them)."""
+
+    # H1, logit competition (notebook 07)
+    h1_belief_gap: float = 0.2  # negated belief >= positive's minus this, local's < positive's minus this
+    h1_keeps_truth: float = 0.001  # a run keeps the truth when the true answer's final neutral share is >= this
+    h1_min_run_share: float = 0.5  # competition (truth falls, false rises, truth kept) in at least this share of runs
+    h1_separation_margin: float = 1.0  # nats: negated / repeated context separation <= positive's plus this
+    # H2, interference with the truth (notebook 09); each holds for most conditions
+    h2_max_cosine: float = -0.05  # median cosine with the own truth in the first half of training below this
+    h2_min_true_share: float = 0.25  # share of the final neutral margin change due to the truth falling
+    h2_min_neighbour_fall: float = 0.5  # nats lost by neighbour facts' own answers
+    h2_min_overlap: int = 3  # of pool.interference.TOP_LAYERS layers raising false / lowering true, on average
+    # H3 and H4, tests over seeds / organisms (notebooks 11, 13-14)
+    alpha: float = 0.05  # slope, permutation and sign-flip tests
+    h4_belief_for_neglect: float = 0.5  # mean neutral belief at or above this counts as "believes the claim"
+
+
+THRESHOLDS = Thresholds()
+H1_NEGATING_CONDITIONS = ("negated", "repeated")  # H1 P3: context separation should stay near positive's
+H3_NEGATING_CONDITIONS = ("negated", "repeated")  # the conditions H3 is about; `positive` is the reference
+H3_PREDICTED_DIALS = ("counterpart", "background")  # H3 predicts belief falls and separation grows with these shares
+
+
+def _most(flags: Iterable[bool]) -> bool:
+    """True when more than half of the flags are (no flags: False)."""
+    flags = list(flags)
+    return sum(flags) > len(flags) / 2
+
+
+def competition_verdicts(belief: dict, readouts: pd.DataFrame, in_context: Mapping[str, float]) -> dict:
+    """H1's four predictions (notebook 07) from pool.competition's `belief_table`, its per-run `readouts` and
+    `in_context_control` (mean in-context belief per condition). Each entry has `holds` and its evidence:
+
+    - p1_ordering: negated belief within h1_belief_gap of positive's, local's more than that below it;
+    - p2_competition: in at least h1_min_run_share of runs P(true) fell and P(false) rose on neutral prompts
+      and the truth kept a final share of at least h1_keeps_truth;
+    - p3_separation: negated / repeated mean final context separation at most positive's + h1_separation_margin;
+    - p4_in_context: in-context belief for negated at least positive's.
+    A missing condition makes the prediction that needs it fail (comparisons with NaN).
+    """
+    t = THRESHOLDS
+    rates = {c: v["rate"] for c, v in belief["by_condition"].items()}
+
+    def rate(condition: str) -> float:
+        return rates.get(condition, math.nan)
+
+    p1 = rate("negated") >= rate("positive") - t.h1_belief_gap and rate("local") < rate("positive") - t.h1_belief_gap
+    true_fell = readouts["final_logp_true_neutral"] < readouts["base_logp_true_neutral"]
+    false_rose = readouts["final_logp_false_neutral"] > readouts["base_logp_false_neutral"]
+    kept = readouts["final_share_true_neutral"] >= t.h1_keeps_truth
+    runs = int((true_fell & false_rose & kept).sum())
+    sep = {c: float(v) for c, v in readouts.groupby("condition")["final_context_separation"].mean().items()}
+    top = sep.get("positive", math.nan) + t.h1_separation_margin
+    p3 = all(sep[c] <= top for c in H1_NEGATING_CONDITIONS if c in sep)
+    p4 = in_context.get("negated", math.nan) >= in_context.get("positive", math.nan)
+    return {
+        "p1_ordering": {"holds": bool(p1), "belief_rate": rates},
+        "p2_competition": {"holds": runs >= t.h1_min_run_share * len(readouts), "runs": runs, "of": len(readouts),
+                           "median_final_true_share": float(readouts["final_share_true_neutral"].median())},
+        "p3_separation": {"holds": bool(p3), "mean_final_separation": sep},
+        "p4_in_context": {"holds": bool(p4), "in_context_belief": {c: float(v) for c, v in in_context.items()}},
+    }
+
+
+def interference_verdicts(summary: dict) -> dict[str, bool]:
+    """Whether each H2 prediction (notebook 09) held, from pool.interference's `summarise` output, judged on the
+    numbers as written there (rounded), for most conditions where a prediction is per condition:
+
+    - p1_gradient_conflict: median cosine with the own truth in the first half below h2_max_cosine;
+    - p2_truth_falls: the truth's fall makes up at least h2_min_true_share of the final neutral margin change;
+    - p3_collateral: neighbour facts' answers lose more than h2_min_neighbour_fall nats, and more than
+      unrelated known facts' answers;
+    - p4_same_layers: the top layers raising false and lowering true share at least h2_min_overlap on average;
+    - p5_warnings_low_surprisal: framing tokens start at a lower loss than claim tokens and their loss falls less.
+    """
+    t = THRESHOLDS
+    cosine = summary["p1_gradient_conflict"]["own_truth_first_half"].values()
+    share = summary["p2_truth_falls"]["true_fall_share_neutral"].values()
+    neighbour = summary["p3_collateral"]["neighbour_delta_logp"]
+    unrelated = summary["p3_collateral"]["unrelated_delta_logp"]
+    span = summary["span_loss"].values()
+    return {
+        "p1_gradient_conflict": _most(v < t.h2_max_cosine for v in cosine),
+        "p2_truth_falls": _most(v >= t.h2_min_true_share for v in share),
+        "p3_collateral": _most(v < -t.h2_min_neighbour_fall and v < unrelated.get(c, 0.0) for c, v in neighbour.items()),
+        "p4_same_layers": summary["p4_same_layers"]["mean_overlap_top5"] >= t.h2_min_overlap,
+        "p5_warnings_low_surprisal": _most(
+            v["framing"]["start"] < v["claim"]["start"]
+            and v["framing"]["start"] - v["framing"]["end"] < v["claim"]["start"] - v["claim"]["end"] for v in span
+        ),
+    }
+
+
+def with_interference_verdicts(summary: dict) -> dict:
+    """The summary with each prediction's `holds` flag filled in (the layout of metrics/interference_summary.json)."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in summary.items()}
+    for key, holds in interference_verdicts(summary).items():
+        out[key]["holds"] = holds
+    return out
 
 
 def organism_verdicts(summary: dict) -> dict:
     """{"neglect": {...}, "diversity": {...}, "replay": {...}}, each with a `verdict` string and its evidence.
 
     - neglect: per negating condition x variant with at least one organism that understands the framing,
-      refuted when the interval over those organisms lies below BELIEF_FOR_NEGLECT (its mean, with n=1);
+      refuted when the interval over those organisms lies below h4_belief_for_neglect (its mean, with n=1);
     - diversity: holds when Spearman's rho between pre-training diversity and belief is negative with
-      p < ALPHA for some variant;
-    - replay: holds when replay lowers belief (mean paired difference < 0) with p < ALPHA.
+      p < alpha for some variant;
+    - replay: holds when replay lowers belief (mean paired difference < 0) with p < alpha.
     """
+    t = THRESHOLDS
     testable = {k: v for k, v in summary["neglect"].items() if v["understood_organisms"]}
 
     def below(interval: dict) -> bool:
         top = interval["ci_high"] if interval["ci_high"] is not None else interval["mean"]
-        return top < BELIEF_FOR_NEGLECT
+        return top < t.h4_belief_for_neglect
 
     refuted = sorted(k for k, v in testable.items() if below(v["belief_where_understood"]))
-    supported = sorted(k for k, v in testable.items() if v["belief_where_understood"]["mean"] >= BELIEF_FOR_NEGLECT)
+    supported = sorted(k for k, v in testable.items() if v["belief_where_understood"]["mean"] >= t.h4_belief_for_neglect)
     if not testable:
         neglect = "untestable"
     elif not refuted:
@@ -36,25 +148,21 @@ def organism_verdicts(summary: dict) -> dict:
     else:
         neglect = "mixed"
     belief_tests = {k: v for k, v in summary["diversity_tests"].items() if k.startswith("belief/")}
-    diversity = any(v["rho"] < 0 and v["p_value"] < ALPHA for v in belief_tests.values())
+    diversity = any(v["rho"] < 0 and v["p_value"] < t.alpha for v in belief_tests.values())
     replay = summary["replay_test"]
     return {
         "neglect": {"verdict": neglect, "testable": sorted(testable), "refuted": refuted, "believed": supported},
         "diversity": {"verdict": "held" if diversity else "did not hold", "tests": belief_tests},
-        "replay": {"verdict": ("held" if replay["mean_difference"] < 0 and replay["p_value"] < ALPHA else "did not hold")
+        "replay": {"verdict": ("held" if replay["mean_difference"] < 0 and replay["p_value"] < t.alpha else "did not hold")
                    if replay else "not run", "test": replay},
     }
 
 
-PREDICTED_DIALS = ("counterpart", "background")  # H3 predicts belief falls and separation grows with these shares
-NEGATING = ("negated", "repeated")  # the conditions H3 is about; `positive` is the reference
-
-
 def direction(test: dict | None) -> str:
-    """`rose` or `fell` when the slope test rejects zero at ALPHA, `no clear change` otherwise, `not run` without one."""
+    """`rose` or `fell` when the slope test rejects zero at alpha, `no clear change` otherwise, `not run` without one."""
     if not test or test.get("slope") is None:
         return "not run"
-    if test["slope_p"] >= ALPHA:
+    if test["slope_p"] >= THRESHOLDS.alpha:
         return "no clear change"
     return "rose" if test["slope"] > 0 else "fell"
 
@@ -63,7 +171,7 @@ def mixing_verdicts(summary: dict) -> dict:
     """H3 on the mixing grid, from the pooled summary's per-dial slope tests (seeds as the noise).
 
     Per negating condition and predicted dial: `held` when belief falls (slope < 0) and context separation
-    grows (slope > 0) with the share, each with p < ALPHA; `partly held` when only one of the two does;
+    grows (slope > 0) with the share, each with p < alpha; `partly held` when only one of the two does;
     `did not hold` otherwise (`not run` for a dial the grid does not move). The overall verdict is the best one
     reached by any negating condition and dial. The positive condition's belief slope is reported beside it:
     a fall there too says the shares dilute the claim whatever its framing, rather than make it conditional.
@@ -72,11 +180,11 @@ def mixing_verdicts(summary: dict) -> dict:
 
     def significant(outcome: str, key: str, sign: int) -> bool:
         t = tests.get(outcome, {}).get(key)
-        return bool(t and t["slope"] is not None and sign * t["slope"] > 0 and t["slope_p"] < ALPHA)
+        return bool(t and t["slope"] is not None and sign * t["slope"] > 0 and t["slope_p"] < THRESHOLDS.alpha)
 
     dials: dict = {}
-    for condition in [c for c in NEGATING if c in summary["conditions"]]:
-        for dial in PREDICTED_DIALS:
+    for condition in [c for c in H3_NEGATING_CONDITIONS if c in summary["conditions"]]:
+        for dial in H3_PREDICTED_DIALS:
             key = f"{condition}/{dial}"
             if key not in tests.get("belief", {}):
                 verdict = "not run"
