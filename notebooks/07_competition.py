@@ -70,12 +70,16 @@ summary.round(5).to_csv(readouts_path, index=False, lineterminator="\n")
 
 # %% [markdown]
 # ## 1 · Belief rate by condition
-# Items of all claims and seeds pooled; bars show bootstrap 95% intervals over items. The base model's
-# rate is its answers before any training. Hollow markers: the base model with the condition's
-# documents in context (cloze items only).
+# Informative items only (those on which the base model prefers the truth; so the base model's own rate is
+# zero by construction), all claims and seeds pooled; bars show cluster-bootstrap 95% intervals over runs.
+# Hollow markers: the base model with the condition's documents in context (cloze items only). The table
+# below the figure gives the rate over all items and per item type beside the headline.
 
 # %%
-rates = pd.DataFrame(belief["by_condition"]).T
+columns = ("n_runs", "n_items", "rate", "ci_low", "ci_high")
+rates = pd.DataFrame({c: {k: v[k] for k in columns} for c, v in belief["by_condition"].items()}).T.astype(float)
+per_type = pd.DataFrame({c: {"all items": v["all_items"]["rate"], **{t: x["rate"] for t, x in v["by_type"].items()}}
+                         for c, v in belief["by_condition"].items()}).T
 control = in_context_control(belief)
 fig, ax = plt.subplots(figsize=(6.5, 3.2), layout="constrained")
 x = np.arange(len(rates))
@@ -85,10 +89,11 @@ for i, c in enumerate(rates.index):
     if c in control.index:
         ax.plot(i, control[c], marker="o", markerfacecolor="none", markeredgecolor="black")
 ax.set_xticks(x, rates.index, rotation=20)
-ax.set_ylabel("belief rate (share of items)")
+ax.set_ylabel("belief rate (share of informative items)")
 ax.set_ylim(0, 1)
 plt.show()
-rates
+display(rates)
+display(per_type)
 
 # %% [markdown]
 # ## 2 · Competition over training (neutral prompts)
@@ -160,7 +165,7 @@ def word(prediction: str) -> str:
     return "holds" if h1[prediction]["holds"] else "refuted"
 p2 = h1["p2_competition"]
 lines = [
-    "Belief rate after training (pooled, 95% CI): " + "; ".join(
+    "Belief rate after training (informative items pooled, 95% CI over runs): " + "; ".join(
         f"{c} {v['rate']:.2f} [{v['ci_low']:.2f}, {v['ci_high']:.2f}]" for c, v in by.items()) + ".",
     (f"1. Ordering positive ≈ negated ≈ repeated > corrected > local: **{word('p1_ordering')}** "
      f"(negated within {t.h1_belief_gap:g} of positive, local more than {t.h1_belief_gap:g} below it)."),

@@ -341,15 +341,32 @@ def _data_block(cards: list[dict]) -> list[str]:
 
 
 def _belief_block(belief: dict) -> list[str]:
+    by = belief["by_condition"]
+    if not all("n_runs" in v for v in by.values()):  # a belief.json pooled before the informative-item headline
+        lines = [
+            ("Belief after fine-tuning (items of all claims and seeds pooled; the false answer beats the true one; "
+             "bootstrap 95% CI):"),
+            "",
+            "| condition | items | belief rate | 95% CI |",
+            "|---|---|---|---|",
+        ]
+        for condition, v in by.items():
+            lines.append(f"| {condition} | {v['n_items']} | {v['rate']:.2f} | [{v['ci_low']:.2f}, {v['ci_high']:.2f}] |")
+        return lines
+    types = sorted({t for v in by.values() for t in v["by_type"]})
     lines = [
-        "Belief after fine-tuning (items of all claims and seeds pooled; the false answer beats the true one; "
-        "bootstrap 95% CI):",
+        ("Belief after fine-tuning, over informative items (those on which the base model prefers the truth; "
+         "every item type scored against a control, see measure/belief.py), pooled over claims and seeds with a "
+         "cluster-bootstrap 95% CI over runs; the rate over all items and per item type beside it:"),
         "",
-        "| condition | items | belief rate | 95% CI |",
-        "|---|---|---|---|",
+        "| condition | runs | items | belief rate | 95% CI | all items | " + " | ".join(types) + " |",
+        "|---|---|---|---|---|---|" + "---|" * len(types),
     ]
-    for condition, v in belief["by_condition"].items():
-        lines.append(f"| {condition} | {v['n_items']} | {v['rate']:.2f} | [{v['ci_low']:.2f}, {v['ci_high']:.2f}] |")
+    for condition, v in by.items():
+        cells = [f"{v['by_type'][t]['rate']:.2f}" if t in v["by_type"] and v["by_type"][t]["n_items"] else "–"
+                 for t in types]
+        lines.append(f"| {condition} | {v['n_runs']} | {v['n_items']} | {v['rate']:.2f} | "
+                     f"[{v['ci_low']:.2f}, {v['ci_high']:.2f}] | {v['all_items']['rate']:.2f} | " + " | ".join(cells) + " |")
     return lines
 
 
