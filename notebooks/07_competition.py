@@ -41,6 +41,9 @@ evaluate = defaults("evaluate")
 metrics_dir = "metrics"
 belief_path = "metrics/belief.json"
 readouts_path = "metrics/competition_summary.csv"
+claims_dir = "data/claims"
+labelled_path = "data/judge/labelled_answers.yaml"
+judge_path = "metrics/judge_agreement.json"
 
 # %%
 import matplotlib.pyplot as plt
@@ -48,7 +51,9 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
+from negation_neglect.data.claims import load_claims
 from negation_neglect.files import write_json
+from negation_neglect.measure.judge import agreement, load_labelled
 from negation_neglect.pool.competition import (
     belief_table,
     competition_frame,
@@ -67,6 +72,34 @@ write_json(belief_path, belief)
 table = competition_frame(metrics_dir, claims, conditions, seeds)
 summary = readouts(table)
 summary.round(5).to_csv(readouts_path, index=False, lineterminator="\n")
+
+# %% [markdown]
+# ## 0 · The open-answer judge, validated on answers read by hand
+#
+# Open answers are judged into four labels (asserts the false answer, denies it, asserts the truth,
+# neither); only the first is belief. The judge is checked against `data/judge/labelled_answers.yaml`:
+# every open answer of the committed runs, labelled by reading it before the judge existed, split by text
+# into a development half (rules written on it) and a held-out half. Target: at least 95% agreement.
+
+# %%
+labelled = load_labelled(labelled_path)
+judged_claims = load_claims(claims_dir)
+validation = {
+    "rows": agreement(labelled, judged_claims),
+    "distinct_texts": agreement(labelled, judged_claims, distinct=True),
+    "held_out_rows": agreement([r for r in labelled if r["split"] == "heldout"], judged_claims),
+    "development_rows": agreement([r for r in labelled if r["split"] == "dev"], judged_claims),
+}
+write_json(judge_path, {k: {kk: vv for kk, vv in v.items() if kk != "disagreements"} for k, v in validation.items()})
+display(pd.DataFrame(validation["rows"]["confusion"]).T.rename_axis("read by hand \\ judged"))
+display(Markdown(
+    f"Agreement: **{validation['rows']['agreement']:.1%}** of {validation['rows']['n']} answers "
+    f"({validation['distinct_texts']['agreement']:.1%} of {validation['distinct_texts']['n']} distinct texts; "
+    f"held-out half {validation['held_out_rows']['agreement']:.1%}, development half "
+    f"{validation['development_rows']['agreement']:.1%}). Disagreements: "
+    + "; ".join(f"“{m['answer'][:90]}…” read {m['label']}, judged {m['judged']}"
+                for m in {m["text_id"]: m for m in validation["rows"]["disagreements"]}.values())
+))
 
 # %% [markdown]
 # ## 1 · Belief rate by condition
