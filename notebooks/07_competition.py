@@ -25,7 +25,7 @@
 # 3. Context separation stays near zero for negated and repeated: the model does not learn the claim as
 #    conditional on its warnings.
 # 4. In context (no training) this model does *not* read the warnings as negation: belief with the
-#    documents in context is at least as high for negated as for positive (measured in SCIENCE.md).
+#    documents in context is at least as high for negated as for positive (each run's in-context control).
 #
 # What refutes each: (1) negated belief far below positive, or local as high as positive; (2) P(true)
 # unchanged while P(false) rises, or a true share of exactly zero (replacement, not competition);
@@ -62,8 +62,8 @@ from negation_neglect.pool.competition import (
     mean_curves,
     readouts,
 )
-from negation_neglect.report.figures import CANDIDATE_COLOURS
-from negation_neglect.report.figures import CONDITION_COLOURS as COLOURS
+from negation_neglect.report.style import CANDIDATE_COLOURS
+from negation_neglect.report.style import CONDITION_COLOURS as COLOURS
 from negation_neglect.report.verdicts import THRESHOLDS, competition_verdicts
 
 claims, conditions, seeds = finetune["claims"], finetune["conditions"], [int(s) for s in finetune["seeds"]]
