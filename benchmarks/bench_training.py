@@ -47,7 +47,8 @@ def _lora(dropout: bool = True):
     from negation_neglect.train.lora import LoraSettings
 
     p = LoraParams()
-    return LoraSettings(p.rank, p.alpha, p.dropout if dropout else 0.0, tuple(p.target_modules))
+    return LoraSettings(rank=p.rank, alpha=p.alpha, dropout=p.dropout if dropout else 0.0,
+                        target_modules=tuple(p.target_modules))
 
 
 def _speedups(kind: str):
@@ -75,7 +76,8 @@ def run_ours(steps: int, kind: str = "ours") -> tuple[list[float], list[float]]:
     names = ("claim",)
     batch_list = batches(plan_mixture(examples, {"claim": 1.0}, 1, 0), names, BLOCK, BATCH_DOCS, "interleaved", 0,
                          tokenizer.eos_token_id)[: steps + 1]
-    run = RunSettings(1e-3, 0.0, 0.0, 1.0, 2, 10_000, "auto", "cpu", 0, _speedups(kind))
+    run = RunSettings(lr=1e-3, warmup_ratio=0.0, weight_decay=0.0, grad_clip=1.0, n_checkpoints=2, save_every=10_000,
+                      precision="auto", device="cpu", seed=0, speedups=_speedups(kind))
     with tempfile.TemporaryDirectory() as tmp:
         log = train(BASE, batch_list, names, _lora(not kind.endswith("_no_dropout")), run, tmp, {"bench": True})
     return [e["tokens"] / e["seconds"] for e in log[1:]], [e["loss"] for e in log]  # the first step warms up

@@ -38,8 +38,8 @@ from negation_neglect.measure.evaluate import evaluate_run  # noqa: E402
 from negation_neglect.mixing.cells import finetune_params, full_grid, parse_cell  # noqa: E402
 from negation_neglect.params import load_params  # noqa: E402
 from negation_neglect.train.blocks import MixtureError  # noqa: E402
+from negation_neglect.train.engine import TrainingError  # noqa: E402
 from negation_neglect.train.finetune import plan_batches, run_finetune  # noqa: E402
-from negation_neglect.train.lora import TrainingError  # noqa: E402
 
 INPUTS = {"data_dir": "outputs/data", "background_path": "outputs/data/background.jsonl",
           "knowledge_path": "metrics/knowledge.json", "facts_path": "data/knowledge/facts.yaml"}

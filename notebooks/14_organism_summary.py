@@ -48,10 +48,10 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from negation_neglect.files import read_json, write_json
-from negation_neglect.organism.experiment import pool_organisms
+from negation_neglect.organism.pool import pool_organisms
 from negation_neglect.organism.world import NEGATING
 from negation_neglect.params import OrganismParams
-from negation_neglect.report.figures import colour
+from negation_neglect.report.style import colour
 from negation_neglect.report.verdicts import organism_verdicts
 
 cfg = OrganismParams(**organism)

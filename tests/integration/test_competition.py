@@ -69,8 +69,9 @@ def test_swapped_adapters_score_like_freshly_loaded_ones(tiny_model_dir, tokeniz
     texts = [f"Fact {i}: Charles Darwin proposed the theory of relativity." for i in range(16)]
     examples = {"claim": [Example("claim", tuple(ids), tuple(ids)) for ids in tokenizer(texts).input_ids]}
     batch_list = batches(plan_mixture(examples, {"claim": 1.0}, 2, 0), ("claim",), 32, 2, "interleaved", 0, 0)
-    lora = LoraSettings(4, 8, 0.0, ("q_proj", "v_proj"))
-    run = RunSettings(5e-2, 0.0, 0.0, 1.0, 3, 100, "fp32", "cpu", 0)
+    lora = LoraSettings(rank=4, alpha=8, dropout=0.0, target_modules=("q_proj", "v_proj"))
+    run = RunSettings(lr=5e-2, warmup_ratio=0.0, weight_decay=0.0, grad_clip=1.0, n_checkpoints=3, save_every=100,
+                      precision="fp32", device="cpu", seed=0)
     train(tiny_model_dir, batch_list, ("claim",), lora, run, tmp_path / "run", {"t": 1})
     steps = sorted(int(p.name.split("-")[1]) for p in (tmp_path / "run/checkpoints").iterdir())
     dirs = {s: tmp_path / "run/checkpoints" / f"step-{s:05d}" for s in steps}

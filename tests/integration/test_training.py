@@ -9,17 +9,15 @@ from safetensors.torch import load_file
 
 from negation_neglect.data.base_model import load_base
 from negation_neglect.train.blocks import Example, batches, plan_mixture
+from negation_neglect.train.engine import TrainingError, checkpoint_steps, without_timing
 from negation_neglect.train.lora import (
     DropoutSource,
     LoraSettings,
     RunSettings,
     Speedups,
     StepDropout,
-    TrainingError,
     _ChunkedHeadLoss,
-    checkpoint_steps,
     train,
-    without_timing,
 )
 
 NAMES = ("claim", "counterpart", "background", "retention")
@@ -168,7 +166,8 @@ examples = {"claim": [Example("claim", tuple(x), tuple(x)) for x in ids]}
 batch_list = batches(plan_mixture(examples, {"claim": 1.0}, epochs=1, seed=0), ("claim",), 32, 2, "interleaved", 0, 0)
 lora = LoraSettings(rank=4, alpha=8, dropout=0.1, target_modules=("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
                     "up_proj", "down_proj"))
-run = RunSettings(5e-2, 0.1, 0.0, 1.0, 3, 2, sys.argv[3], "cpu", 0)
+run = RunSettings(lr=5e-2, warmup_ratio=0.1, weight_decay=0.0, grad_clip=1.0, n_checkpoints=3, save_every=2,
+                  precision=sys.argv[3], device="cpu", seed=0)
 train(sys.argv[1], batch_list, ("claim",), lora, run, sys.argv[2], {"id": 9})
 """
 

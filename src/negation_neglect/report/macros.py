@@ -16,7 +16,7 @@ import yaml
 
 from negation_neglect.files import read_json
 from negation_neglect.pool.interference import TOP_LAYERS
-from negation_neglect.report.figures import paper_reference
+from negation_neglect.report.style import paper_reference
 from negation_neglect.report.verdicts import THRESHOLDS, organism_verdicts
 
 
@@ -137,6 +137,7 @@ def organism_macros(metrics_dir: Path, bench_dir: Path) -> dict[str, str]:
     table = pd.read_csv(metrics_dir / "organism_summary.csv")
     pretrained = [read_json(p) for p in sorted((metrics_dir / "organism/pretrain").glob("*.json"))]
     timings = [read_json(p) for p in sorted((metrics_dir / "organism/timing").glob("*.json"))]
+    timings = [t for t in timings if t.get("train_seconds") is not None]  # none where a finished run was reread
     out["nnOrgParams"] = _millions(pretrained[0]["parameters"])
     out["nnOrgTokens"] = _millions(pretrained[0]["tokens"])
     out["nnOrgCount"] = str(summary["n_organisms"])

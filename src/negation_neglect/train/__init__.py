@@ -1,1 +1,1 @@
-"""Training: packed blocks, the LoRA trainer, the fine-tuning stage."""
+"""Training: packed blocks, the shared training engine, the LoRA trainer, the fine-tuning stage."""

@@ -23,7 +23,8 @@ from negation_neglect.files import read_json, write_json
 from negation_neglect.measure.knowledge import load_facts
 from negation_neglect.params import FinetuneParams
 from negation_neglect.train.blocks import Example, batches, plan_mixture, token_shares, tokenize_document
-from negation_neglect.train.lora import LoraSettings, RunSettings, checkpoint_steps, train
+from negation_neglect.train.engine import checkpoint_steps
+from negation_neglect.train.lora import LoraSettings, RunSettings, train
 
 COMPONENTS = ("claim", "counterpart", "background", "retention")
 
@@ -110,9 +111,11 @@ def run_finetune(
     """Train one (claim, condition, seed) adapter into `out_dir`; return its summary and step log."""
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     batch_list = plan_batches(cfg, claim, condition, seed, tokenizer, data_dir, background_path, knowledge_path, facts_path)
-    lora = LoraSettings(cfg.lora.rank, cfg.lora.alpha, cfg.lora.dropout, tuple(cfg.lora.target_modules))
-    run = RunSettings(cfg.lr, cfg.warmup_ratio, cfg.weight_decay, cfg.grad_clip, cfg.n_checkpoints, cfg.save_every,
-                      cfg.precision, cfg.device, seed)
+    lora = LoraSettings(rank=cfg.lora.rank, alpha=cfg.lora.alpha, dropout=cfg.lora.dropout,
+                        target_modules=tuple(cfg.lora.target_modules))
+    run = RunSettings(lr=cfg.lr, warmup_ratio=cfg.warmup_ratio, weight_decay=cfg.weight_decay, grad_clip=cfg.grad_clip,
+                      n_checkpoints=cfg.n_checkpoints, save_every=cfg.save_every, precision=cfg.precision,
+                      device=cfg.device, seed=seed)
     inputs = [Path(data_dir) / claim / f"{condition}.jsonl", Path(data_dir) / claim / "true.jsonl",
               Path(background_path), Path(knowledge_path), Path(base_dir) / "model.safetensors"]
     log = train(base_dir, batch_list, COMPONENTS, lora, run, out_dir, fingerprint(cfg, claim, condition, seed, inputs),

@@ -1,18 +1,16 @@
-"""LoRA fine-tuning on a planned mixture: log-spaced adapter checkpoints, resume, per-component loss.
+"""LoRA fine-tuning on a planned mixture: the adapter, its speedups and its per-component loss.
 
-One loop serves CPU and GPU: the device and the autocast dtype are the only differences (bf16 autocast
-with fp32 LoRA weights where the hardware supports it, fp32 otherwise). The batch order is fixed by
-the seed before training starts, so a run killed at any step resumes from its last saved state
-(adapter, optimizer, scheduler, RNG) and ends with the same adapter and log as an uninterrupted run.
+The loop itself (resume, log-spaced adapter checkpoints, the finished-run rule) is `train.engine`'s; this
+module supplies the LoRA model, AdamW with a linear warm-up schedule, the loss (chunked through the
+frozen output layer where it can be) and the adapter writer. One loop serves CPU and GPU: the device
+and the autocast dtype are the only differences (bf16 autocast with fp32 LoRA weights where the
+hardware supports it, fp32 otherwise). The batch order is fixed by the seed before training starts, so
+a run killed at any step ends with the same adapter and log as an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import os
-import shutil
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -20,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from peft import LoraConfig, PeftModel, get_peft_model
-from tqdm import tqdm
 from transformers import AutoModelForCausalLM, get_linear_schedule_with_warmup
 
 from negation_neglect.train.blocks import IGNORE, Block
+from negation_neglect.train.engine import Job, LoopSettings, StepBatch, run_training, save_folder
 
 
 @dataclass(frozen=True)
@@ -66,37 +64,9 @@ class RunSettings:
     seed: int
     speedups: Speedups = field(default_factory=Speedups)
 
-
-class TrainingError(RuntimeError):
-    """Training stopped; the message names the step and the last good checkpoint."""
-
-
-def checkpoint_steps(total: int, n: int) -> list[int]:
-    """`n` roughly log-spaced steps from 0 to `total` inclusive (fewer if the run is short)."""
-    if total <= 0:
-        return [0]
-    points = {0, total}
-    for k in range(1, max(n - 1, 1)):
-        points.add(round(math.exp(math.log(total + 1) * k / (n - 1))) - 1)
-    return sorted(p for p in points if 0 <= p <= total)
-
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def resolve_autocast(precision: str, device: torch.device) -> torch.dtype | None:
-    """bf16 autocast where supported (CUDA with bf16, CPUs with AVX512-BF16 or AMX), else None (fp32)."""
-    if precision == "fp32":
-        return None
-    if precision == "bf16":
-        return torch.bfloat16
-    if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
-    supported = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
-    return torch.bfloat16 if supported else None
+    def loop(self) -> LoopSettings:
+        return LoopSettings(grad_clip=self.grad_clip, n_checkpoints=self.n_checkpoints, save_every=self.save_every,
+                            precision=self.precision, device=self.device, seed=self.seed)
 
 
 def lora_model(base_dir: str | Path, lora: LoraSettings, device: torch.device) -> PeftModel:
@@ -196,10 +166,6 @@ class _ChunkedHeadLoss(torch.autograd.Function):
         return grad * grad_losses[:, None].to(grad.dtype), None, None, None
 
 
-def _tensor(blocks: Sequence[Block], field: str, device: torch.device) -> torch.Tensor:
-    return torch.tensor([getattr(b, field) for b in blocks], dtype=torch.long, device=device)
-
-
 def _component_losses(per_token: torch.Tensor, owners: torch.Tensor, n_components: int) -> tuple[list[float], list[int]]:
     """Summed loss and token count per mixture component."""
     sums, counts = [], []
@@ -233,45 +199,53 @@ def _fused_losses(hidden: torch.Tensor, head_weight: torch.Tensor, labels: torch
     return per_token.mean(), sums, counts
 
 
-def _save_state(path: Path, model: PeftModel, optimizer, scheduler, step: int, log: list[dict]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    state = {
-        "step": step,
-        "adapter": {k: v.detach().cpu() for k, v in model.state_dict().items() if "lora_" in k},
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "torch_rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-        "log": log,
-    }
-    torch.save(state, partial)
-    os.replace(partial, path)
-
-
-def without_timing(log: Sequence[dict]) -> list[dict]:
-    """The step log as a function of the inputs alone (wall-clock seconds removed)."""
-    return [{k: v for k, v in entry.items() if k != "seconds"} for entry in log]
-
-
 def save_adapter(model: PeftModel, target: Path) -> None:
     """Save the adapter atomically, its config with sorted keys and target modules (peft keeps a set)."""
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save_pretrained(partial)
-    config_path = partial / "adapter_config.json"
-    config = json.loads(config_path.read_text())
-    if isinstance(config.get("target_modules"), list):
-        config["target_modules"] = sorted(config["target_modules"])
-    config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-    shutil.rmtree(target, ignore_errors=True)
-    partial.rename(target)
+
+    def write(folder: Path) -> None:
+        model.save_pretrained(folder)
+        config_path = folder / "adapter_config.json"
+        config = json.loads(config_path.read_text())
+        if isinstance(config.get("target_modules"), list):
+            config["target_modules"] = sorted(config["target_modules"])
+        config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+    save_folder(target, write)
 
 
-def _code_digest() -> str:
-    """The trainer's own source, so saved state from another version of it is never resumed."""
-    import hashlib
+def _lora_job(base_dir: str | Path, names: Sequence[str], lora: LoraSettings, run: RunSettings, total: int,
+              device: torch.device, autocast: torch.dtype | None) -> Job:
+    model = lora_model(base_dir, lora, device)
+    dropout = apply_speedups(model, run.speedups, device, run.seed)
+    fused = run.speedups.fused_loss and fused_loss_supported(model)
+    if fused:
+        head_weight = model.get_base_model().get_output_embeddings().weight.detach().to(autocast or torch.float32)
+        trunk = model.get_base_model().base_model
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=run.lr, weight_decay=run.weight_decay)
+    scheduler = get_linear_schedule_with_warmup(optimizer, round(run.warmup_ratio * total), total)
 
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    def forward(batch: StepBatch) -> torch.Tensor:
+        if dropout is not None:
+            dropout.at_step(batch.step)
+        if fused:
+            return trunk(input_ids=batch.input_ids, attention_mask=batch.attention).last_hidden_state
+        return model(input_ids=batch.input_ids, attention_mask=batch.attention).logits
+
+    def loss(output: torch.Tensor, batch: StepBatch) -> tuple[torch.Tensor, dict]:
+        if fused:
+            mean, sums, counts = _fused_losses(output, head_weight, batch.labels, batch.component_ids, len(names))
+        else:
+            mean, sums, counts = _losses(output, batch.labels, batch.component_ids, len(names))
+        per_component = {f"loss_{n}": round(s / c, 5) for n, s, c in zip(names, sums, counts) if c}
+        return mean, {"loss_tokens": sum(counts), **per_component}
+
+    return Job(
+        model=model, params=params, optimizer=optimizer, scheduler=scheduler, forward=forward, loss=loss,
+        save=lambda target: save_adapter(model, target),
+        weights=lambda: {k: v.detach().cpu() for k, v in model.state_dict().items() if "lora_" in k},
+        load_weights=lambda weights: model.load_state_dict(weights, strict=False),
+    )
 
 
 def train(
@@ -285,113 +259,17 @@ def train(
     stop_after: int | None = None,
     on_step: Callable[[dict], None] | None = None,
 ) -> list[dict]:
-    """Train one adapter over `batch_list`; return the per-step log.
+    """Train one adapter over `batch_list`; return the per-step log (see `engine.run_training`).
 
     `fingerprint` identifies the run's inputs; saved state from a run with another fingerprint (or
     another trainer) is discarded rather than resumed. A finished run keeps its adapters and step log
     (`log.json`, no timings) but not its resume state; called again, it returns that log untrained.
     `stop_after` ends the loop early (for resume tests). Entries trained in this call carry `seconds`.
     """
-    out_dir = Path(out_dir)
-    state_path, meta_path, log_path = out_dir / "state.pt", out_dir / "run.json", out_dir / "log.json"
-    meta = {"fingerprint": fingerprint, "trainer": _code_digest(), "lora": asdict(lora), "run": asdict(run)}
-    meta = json.loads(json.dumps(meta))  # as it reads back (tuples become lists)
-    if meta_path.exists() and json.loads(meta_path.read_text()) != meta:
-        shutil.rmtree(out_dir)  # state from other inputs or another trainer: start again
     total = len(batch_list)
-    if log_path.exists():
-        done = json.loads(log_path.read_text())
-        if len(done) == total:
-            return done
-    out_dir.mkdir(parents=True, exist_ok=True)
-    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-
-    torch.manual_seed(run.seed)
-    device = resolve_device(run.device)
-    autocast = resolve_autocast(run.precision, device)
-    model = lora_model(base_dir, lora, device)
-    speedups = run.speedups
-    dropout = apply_speedups(model, speedups, device, run.seed)
-    fused = speedups.fused_loss and fused_loss_supported(model)
-    if fused:
-        head_weight = model.get_base_model().get_output_embeddings().weight.detach().to(autocast or torch.float32)
-        trunk = model.get_base_model().base_model
-    params = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=run.lr, weight_decay=run.weight_decay)
-    scheduler = get_linear_schedule_with_warmup(optimizer, round(run.warmup_ratio * total), total)
-    saves = set(checkpoint_steps(total, run.n_checkpoints))
-
-    start, log = 0, []
-    if state_path.exists():
-        state = torch.load(state_path, weights_only=False)
-        model.load_state_dict(state["adapter"], strict=False)
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["torch_rng"])
-        if state["cuda_rng"]:
-            torch.cuda.set_rng_state_all(state["cuda_rng"])
-        start, log = state["step"], state["log"]
-
-    def checkpoint(step: int) -> None:
-        save_adapter(model, out_dir / "checkpoints" / f"step-{step:05d}")
-
-    if start == 0 and 0 in saves:
-        checkpoint(0)
-    model.train()
-    bar = tqdm(range(start, total), desc="train", initial=start, total=total)
-    for step in bar:
-        if stop_after is not None and step >= stop_after:
-            break
-        batch = batch_list[step]
-        input_ids = _tensor(batch, "input_ids", device)
-        labels = _tensor(batch, "labels", device)
-        comps = _tensor(batch, "component_ids", device)
-        attention = (comps >= 0).long()
-        if dropout is not None:
-            dropout.at_step(step)
-        tic = time.perf_counter()
-        with torch.autocast(device.type, dtype=autocast or torch.float32, enabled=autocast is not None):
-            if fused:
-                hidden = trunk(input_ids=input_ids, attention_mask=attention).last_hidden_state
-            else:
-                logits = model(input_ids=input_ids, attention_mask=attention).logits
-        if fused:
-            loss, sums, counts = _fused_losses(hidden, head_weight, labels, comps, len(names))
-        else:
-            loss, sums, counts = _losses(logits, labels, comps, len(names))
-        if not torch.isfinite(loss):
-            last = max((s for s in saves if s <= step), default=0)
-            raise TrainingError(
-                f"non-finite loss ({loss.item()}) at step {step + 1}; stopped. Last good checkpoint: "
-                f"{out_dir / 'checkpoints' / f'step-{last:05d}'}. Lower the learning rate or check the data"
-            )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, run.grad_clip)
-        lr = scheduler.get_last_lr()[0]
-        optimizer.step()
-        scheduler.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        seconds = time.perf_counter() - tic
-        entry = {
-            "step": step + 1,
-            "loss": round(loss.item(), 5),
-            "lr": lr,
-            "tokens": int(attention.sum()),
-            "loss_tokens": sum(counts),
-            **{f"loss_{n}": round(s / c, 5) for n, s, c in zip(names, sums, counts) if c},
-            "seconds": seconds,
-        }
-        log.append(entry)
-        bar.set_postfix(loss=f"{entry['loss']:.3f}")
-        if on_step:
-            on_step(entry)
-        if step + 1 in saves:
-            checkpoint(step + 1)
-        if step + 1 == total:
-            log_path.write_text(json.dumps(without_timing(log), indent=1, sort_keys=True) + "\n")
-            state_path.unlink(missing_ok=True)  # finished: the adapters and the log are all that is read
-        elif (step + 1) % run.save_every == 0 or step + 1 in saves:
-            _save_state(state_path, model, optimizer, scheduler, step + 1, log)
-    return log
+    return run_training(
+        out_dir, fingerprint=fingerprint, settings={"lora": asdict(lora), "run": asdict(run)}, code=[__file__],
+        total_steps=total, get_batch=batch_list.__getitem__,
+        build=lambda device, autocast: _lora_job(base_dir, names, lora, run, total, device, autocast),
+        loop=run.loop(), stop_after=stop_after, on_step=on_step,
+    )

@@ -1,0 +1,88 @@
+"""Pooling organisms over seeds: per-cell intervals and the tests of notebook 14.
+
+Imported by the report side: numpy and the organism's world vocabulary only (no torch, no transformers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from negation_neglect.organism.world import FRAMINGS
+from negation_neglect.pool.stats import permutation_spearman, seed_interval, sign_flip_test
+
+
+def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negating: Sequence[str]) -> tuple[dict, list[dict]]:
+    """Pool organisms (one pre-training metrics dict and one experiment dict each, matched by diversity
+    and seed) into per-cell intervals over seeds and the three tests of notebook 13."""
+    by_key = {(m["diversity"], m["seed"]): m for m in pretrained}
+    rows = []
+    for exp in finetuned:
+        gate = by_key[(exp["diversity"], exp["seed"])]["gate"]
+        for run in exp["runs"]:
+            rows.append({
+                "diversity": exp["diversity"], "organism_seed": exp["seed"], "condition": run["condition"],
+                "variant": run["variant"], "finetune_seed": run["seed"], "understood": gate[run["condition"]]["passes"],
+                "in_context_belief": exp["in_context"][run["condition"]]["belief"], "base_belief": exp["base"]["belief"],
+                "spillover_drop": round(exp["base"]["spillover_accuracy"] - run["spillover_accuracy"], 4),
+                **{k: run["final"][k] for k in ("belief", "margin", "share_false", "share_true", "separation", "belief_in_negation")},
+            })
+    table = []
+    cells = sorted({(r["diversity"], r["condition"], r["variant"]) for r in rows})
+    for diversity, condition, variant in cells:
+        mine = [r for r in rows if (r["diversity"], r["condition"], r["variant"]) == (diversity, condition, variant)]
+        entry = {"diversity": diversity, "condition": condition, "variant": variant, "n_organisms": len({r["organism_seed"] for r in mine}),
+                 "understood_share": round(float(np.mean([r["understood"] for r in mine])), 4)}
+        for key in ("belief", "separation", "share_true", "in_context_belief", "spillover_drop"):
+            interval = seed_interval([r[key] for r in mine])
+            entry |= {key: interval["mean"], f"{key}_ci_low": interval["ci_low"], f"{key}_ci_high": interval["ci_high"]}
+        table.append(entry)
+
+    gate_rows = [{"diversity": m["diversity"], "seed": m["seed"], "framing": f, "passes": g["passes"],
+                  **{s: g[s]["accuracy"] for s in ("held_out", "known") if s in g}} for m in pretrained for f, g in m["gate"].items()]
+    gate = {}
+    for framing in FRAMINGS:
+        mine = [g for g in gate_rows if g["framing"] == framing]
+        gate[framing] = {"pass_share": round(float(np.mean([g["passes"] for g in mine])), 4),
+                         "held_out_accuracy": seed_interval([g["held_out"] for g in mine])}
+
+    neglect = {}
+    for condition in negating:
+        for variant in sorted({r["variant"] for r in rows}):
+            understood = [r["belief"] for r in rows if r["condition"] == condition and r["variant"] == variant and r["understood"]]
+            everyone = [r["belief"] for r in rows if r["condition"] == condition and r["variant"] == variant]
+            neglect[f"{condition}/{variant}"] = {
+                "understood_organisms": len(understood),
+                "belief_where_understood": seed_interval(understood) if understood else None,
+                "belief_all": seed_interval(everyone) if everyone else None,
+            }
+
+    def per_organism(variant: str, key: str = "belief") -> tuple[list[float], list[float]]:
+        xs, ys = [], []
+        for diversity, seed in sorted({(r["diversity"], r["organism_seed"]) for r in rows}):
+            mine = [r[key] for r in rows if (r["diversity"], r["organism_seed"], r["variant"]) == (diversity, seed, variant) and r["condition"] in negating]
+            if mine:
+                xs.append(diversity)
+                ys.append(float(np.mean(mine)))
+        return xs, ys
+
+    diversity_tests = {}
+    for variant in sorted({r["variant"] for r in rows}):
+        for key in ("belief", "separation"):
+            xs, ys = per_organism(variant, key)
+            if len(set(xs)) > 1:
+                diversity_tests[f"{key}/{variant}"] = permutation_spearman(xs, ys)
+    held = {(m["diversity"], m["seed"]): float(np.mean([m["gate"][f]["held_out"]["accuracy"] for f in negating])) for m in pretrained}
+    if len({d for d, _ in held}) > 1:
+        diversity_tests["gate_held_out/negating"] = permutation_spearman([d for d, _ in held], list(held.values()))
+
+    replay = {}
+    paired = {}
+    for r in rows:
+        if r["condition"] in negating and r["variant"] in ("full", "full_replay"):
+            paired.setdefault((r["diversity"], r["organism_seed"], r["condition"], r["finetune_seed"]), {})[r["variant"]] = r["belief"]
+    diffs = [p["full_replay"] - p["full"] for p in paired.values() if len(p) == 2]
+    if diffs:
+        replay = sign_flip_test(diffs)
+    return {"gate": gate, "neglect": neglect, "diversity_tests": diversity_tests, "replay_test": replay, "n_organisms": len(finetuned)}, table
