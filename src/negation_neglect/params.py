@@ -247,7 +247,10 @@ class EvaluateParams(_Section):
 
     batch_size: int = Field(32, ge=1, le=1024)  # distinct prompts per scoring forward pass
     max_new_tokens: int = Field(40, ge=1, le=1024)  # greedy answers to open questions
-    in_context_tokens: int = Field(768, ge=0, le=32768)  # condition documents placed before the control probes
+    # The base-model control places the condition's documents before the cloze probes: documents (seeded order)
+    # until the context holds this many mentions of the answer they assert, at the nearest document boundary ...
+    in_context_mentions: int | None = Field(16, ge=1, le=1000)
+    in_context_tokens: int = Field(768, ge=0, le=32768)  # ... or, when that is null, as many as fit in this many tokens
     seed: int = 0  # multiple-choice option order and bootstrap resampling
     judge: JudgeParams = JudgeParams()
 
