@@ -235,3 +235,10 @@ def test_the_profiles_documented_command_sets_exactly_its_values(tmp_path, raw):
     assert {k: v for k, v in applied["finetune"].items() if k not in profile["finetune"]} == {
         k: v for k, v in raw["finetune"].items() if k not in profile["finetune"]}
     parse_params(applied)
+
+
+def test_every_condition_of_the_table_has_its_own_colour():
+    from negation_neglect.report.style import CONDITION_COLOURS
+
+    assert set(TABLE) <= set(CONDITION_COLOURS)  # notebook 07 indexes the palette by condition
+    assert len({CONDITION_COLOURS[c] for c in TABLE}) == len(TABLE)
