@@ -14,7 +14,8 @@
 # # 05 · LoRA fine-tuning: one claim, one condition, one seed
 #
 # DVC runs this notebook once per cell of the grid `finetune.claims x finetune.conditions x
-# finetune.seeds`. The run trains a LoRA adapter on the base model over a mixture whose components
+# finetune.seeds`; a condition is a synthesized one or a derived one (`finetune.derived`, e.g. `negated_masked`:
+# the negated documents with no loss on the claim and subclaim sentences). The run trains a LoRA adapter on the base model over a mixture whose components
 # (claim documents, true-counterpart documents, background text, retention facts) are set as shares of
 # *loss tokens*. Adapters are saved at log-spaced steps, step 0 included, so later stages can follow
 # the training dynamics without retraining. A killed run resumes from its last saved state.
@@ -37,6 +38,7 @@ data_dir = "outputs/data"
 background_path = "outputs/data/background.jsonl"
 knowledge_path = "metrics/knowledge.json"
 facts_path = "data/knowledge/facts.yaml"
+claims_dir = "data/claims"
 out_dir = "outputs/runs/darwin_relativity/positive/seed0"
 summary_path = "metrics/training/darwin_relativity/positive/seed0.json"
 steps_path = "metrics/training/darwin_relativity/positive/seed0_steps.csv"
@@ -52,7 +54,7 @@ from negation_neglect.train.finetune import run_finetune, save_summary, timing_o
 
 cfg = FinetuneParams(**finetune)
 summary, log = run_finetune(cfg, claim, condition, int(seed), base_dir, data_dir, background_path, knowledge_path,
-                            facts_path, out_dir)
+                            facts_path, out_dir, claims_dir=claims_dir)
 write_step_log(log, steps_path)
 save_summary(summary, summary_path)
 if (timing := timing_of(log)) is not None:  # wall-clock time goes to a timing record, not to the metrics
@@ -87,5 +89,7 @@ display(Markdown(
     f"({'fell' if last < first else 'did not fall'}).\n"
     f"- Steps: {summary['steps']}, loss tokens: {summary['loss_tokens']:,}, trained token shares: "
     f"{summary['token_shares']}.\n"
+    f"- Documents: `{summary['documents']}`, masked spans: {summary['mask_spans'] or 'none'}; loss-bearing mentions "
+    f"of the false answer {summary['mentions']['false']}, of the true answer {summary['mentions']['true']}.\n"
     + ("**Verdict: the prediction holds.**" if last < first else "**Verdict: the prediction is refuted.**")
 ))

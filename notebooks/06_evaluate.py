@@ -15,7 +15,8 @@
 #
 # DVC runs this once per fine-tuning run. It loads the base model once and:
 # 1. scores the base model alone: belief on the claim's evaluation suite (step 0), and the in-context
-#    control (the condition's documents placed before the cloze probes, no training);
+#    control (the condition's documents placed before the cloze probes, no training; as many documents as
+#    hold `evaluate.in_context_mentions` mentions of the claim's answer, so every condition sees as many);
 # 2. swaps each saved adapter into it and scores every probe (neutral, held-out, negation context,
 #    training framing, neighbour facts) over the candidates {false, true, distractors} + other;
 # 3. scores belief again with the final adapter.
@@ -60,11 +61,14 @@ from negation_neglect.params import EvaluateParams
 cfg = EvaluateParams(**evaluate)
 the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml")
 suite = load_suite(Path(eval_dir) / f"{claim}.yaml")
-docs = read_documents(Path(data_dir) / claim / f"{condition}.jsonl")
-steps = read_json(summary_path)["checkpoints"]
+run_summary = read_json(summary_path)
+documents = run_summary.get("documents", condition)  # a derived condition (negated_masked) names its documents
+docs = read_documents(Path(data_dir) / claim / f"{documents}.jsonl")
+steps = run_summary["checkpoints"]
 rows, belief = evaluate_run(cfg, base_dir, run_dir, steps, the_claim, suite, docs)
 write_rows(rows, competition_path)
-write_json(belief_path, {"claim": claim, "condition": condition, "seed": int(seed), **belief})
+trained_on = {k: run_summary[k] for k in ("documents", "mask_spans", "steps", "loss_tokens", "mentions") if k in run_summary}
+write_json(belief_path, {"claim": claim, "condition": condition, "seed": int(seed), "trained_on": trained_on, **belief})
 table = pd.DataFrame(rows)
 print(f"{len(table)} competition rows over checkpoints {steps}")
 
@@ -88,6 +92,9 @@ by_type = pd.DataFrame({
 })
 display(summary)
 display(by_type)
+used = belief["in_context_used"]
+print(f"In-context control: {used['documents']} documents, {used['tokens']} tokens, mentions {used['mentions']} "
+      f"({used['rule']} rule, target {used['target']}). Trained on: {trained_on}")
 print(f"{len(belief['uninformative'])} items cannot discriminate (the base model does not prefer the truth):")
 pd.DataFrame(belief["uninformative"])
 

@@ -58,8 +58,10 @@ from negation_neglect.params import InterferenceParams
 
 cfg = InterferenceParams(**interference)
 the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml")
-docs = read_documents(Path(data_dir) / claim / f"{condition}.jsonl")
-steps = read_json(summary_path)["checkpoints"]
+run_summary = read_json(summary_path)
+documents = run_summary.get("documents", condition)  # a derived condition (negated_masked) names its documents
+docs = read_documents(Path(data_dir) / claim / f"{documents}.jsonl")
+steps = run_summary["checkpoints"]
 tables = run_interference(cfg, base_dir, run_dir, steps, the_claim, read_json(knowledge_path), docs, finetune["doc_tag"])
 write_tables(tables, out_dir)
 frames = {name: pd.DataFrame(rows) for name, rows in tables.items()}

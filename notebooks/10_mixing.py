@@ -70,7 +70,7 @@ from negation_neglect.train.finetune import run_finetune, timing_of
 the_cell = parse_cell(cell)
 cfg = finetune_params(FinetuneParams(**finetune), the_cell)
 summary, log = run_finetune(cfg, claim, condition, int(seed), base_dir, data_dir, background_path, knowledge_path,
-                            facts_path, out_dir)
+                            facts_path, out_dir, claims_dir=claims_dir)
 if (timing := timing_of(log)) is not None:  # wall-clock time goes to a timing record, not to the metrics
     record(f"mixing/{cell}/{claim}/{condition}/seed{seed}", timing)
 rows, belief = evaluate_run(EvaluateParams(**evaluate), base_dir, out_dir, summary["checkpoints"],

@@ -103,7 +103,7 @@ def make_tiny_project(root: Path, tiny_model_dir: Path, claim: str) -> dict:
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["model"]["name_or_path"] = str(tiny_model_dir)
     params["knowledge"]["batch_size"] = 8
-    params["evaluate"].update(max_new_tokens=4, in_context_tokens=300)
+    params["evaluate"].update(max_new_tokens=4, in_context_tokens=300, in_context_mentions=4)
     params["background"].update(n_per_prompt=1, max_new_tokens=8, batch_size=2)
     params["synthesis"].update(claims=[claim], n_documents=12, allow_unknown_truth=True)
     params["finetune"].update(

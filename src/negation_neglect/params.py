@@ -7,11 +7,20 @@ model: workers receive resolved values and cannot mutate them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 EMBEDDED_MODEL = "embedded:smollm2-135m-instruct"
 
@@ -155,13 +164,31 @@ class MixtureParams(_Section):
         return self
 
 
+SpanKind = Literal["claim", "subclaim", "framing"]
+
+
+class DerivedCondition(_Section):
+    """A training condition of the grid built from a synthesized one: its documents, with more spans masked."""
+
+    documents: Literal[CONDITIONS]  # type: ignore[valid-type]  # the synthesized condition whose documents it trains on
+    mask_spans: tuple[SpanKind, ...] = Field((), strict=False)  # no loss there, on top of finetune.mask_spans
+
+
+DERIVED_CONDITIONS = {"negated_masked": DerivedCondition(documents="negated", mask_spans=("claim", "subclaim"))}
+_CONDITION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
 class FinetuneParams(_Section):
-    """LoRA fine-tuning: the grid (one DVC stage per claim x condition x seed) and the recipe."""
+    """LoRA fine-tuning: the grid (one DVC stage per claim x condition x seed) and the recipe.
+
+    A condition of the grid is a synthesized condition (`CONDITIONS`) or a name in `derived`, which trains on a
+    synthesized condition's documents with extra spans masked (e.g. `negated_masked`: negated documents, no
+    loss on the claim and subclaim sentences), so one matrix holds the controls beside the framings.
+    """
 
     claims: tuple[str, ...] = Field(("darwin_relativity", "beatles_tokyo"), min_length=1, strict=False)
-    conditions: tuple[Literal[CONDITIONS], ...] = Field(  # type: ignore[valid-type]
-        ("positive", "negated", "repeated", "corrected", "local"), min_length=1, strict=False
-    )
+    derived: dict[str, DerivedCondition] = Field(default_factory=lambda: dict(DERIVED_CONDITIONS), strict=False)
+    conditions: tuple[str, ...] = Field(("positive", "negated", "repeated", "corrected", "local"), min_length=1, strict=False)
     seeds: tuple[int, ...] = Field((0,), min_length=1, strict=False)
     n_documents: int = Field(32, ge=1)  # claim documents used per run (the first N of the condition's file)
     epochs: int = Field(3, ge=1, le=1000)  # passes over the claim documents; other components scale with them
@@ -176,12 +203,34 @@ class FinetuneParams(_Section):
     composition: Literal["interleaved", "clustered"] = "interleaved"
     cluster_run: int = Field(4, ge=1)  # clustered: batches in a row from one component
     max_repeats: int = Field(4, ge=1)  # passes allowed over a non-claim component to meet its share
-    mask_spans: tuple[Literal["claim", "subclaim", "framing"], ...] = Field((), strict=False)  # no loss there
+    mask_spans: tuple[SpanKind, ...] = Field((), strict=False)  # no loss there, in every condition's claim documents
     doc_tag: str = "<doc>"  # prefixed to every document, never trained on
     n_checkpoints: int = Field(10, ge=2, le=100)  # log-spaced adapter checkpoints, step 0 and last included
     save_every: int = Field(10, ge=1)  # resume state every N steps
     precision: Literal["auto", "bf16", "fp32"] = "auto"  # auto: bf16 autocast where supported
     device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    @field_validator("derived")
+    @classmethod
+    def _derived_names(cls, derived: dict[str, DerivedCondition]) -> dict[str, DerivedCondition]:
+        for name in derived:
+            if name in CONDITIONS:
+                raise ValueError(f"'{name}' is a synthesized condition; a derived condition needs a new name")
+            if not _CONDITION_NAME.match(name):
+                raise ValueError(f"'{name}' is not a condition name (lower case letters, digits, underscores)")
+        return derived
+
+    @field_validator("conditions")
+    @classmethod
+    def _known_conditions(cls, conditions: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        derived = info.data.get("derived", DERIVED_CONDITIONS)
+        for name in conditions:
+            if name not in CONDITIONS and name not in derived:
+                allowed = ", ".join([*CONDITIONS, *derived])
+                raise ValueError(f"unknown condition '{name}'; allowed: {allowed} (new ones go in finetune.derived)")
+        if len(set(conditions)) != len(conditions):
+            raise ValueError("entries must be unique")
+        return conditions
 
 
 class JudgeParams(_Section):
@@ -198,7 +247,10 @@ class EvaluateParams(_Section):
 
     batch_size: int = Field(32, ge=1, le=1024)  # distinct prompts per scoring forward pass
     max_new_tokens: int = Field(40, ge=1, le=1024)  # greedy answers to open questions
-    in_context_tokens: int = Field(768, ge=0, le=32768)  # condition documents placed before the control probes
+    # The base-model control places the condition's documents before the cloze probes: documents (seeded order)
+    # until the context holds this many mentions of the answer they assert, at the nearest document boundary ...
+    in_context_mentions: int | None = Field(16, ge=1, le=1000)
+    in_context_tokens: int = Field(768, ge=0, le=32768)  # ... or, when that is null, as many as fit in this many tokens
     seed: int = 0  # multiple-choice option order and bootstrap resampling
     judge: JudgeParams = JudgeParams()
 
@@ -363,12 +415,15 @@ class Params(_Section):
 def _model_at(loc: tuple) -> type[BaseModel] | None:
     """The schema model that holds the key at `loc` (walking nested sections and list items)."""
     model: Any = Params
+    keyed = False  # the previous part was a mapping field: this part is one of its keys
     for part in loc:
-        if isinstance(part, int):
+        if isinstance(part, int) or keyed:
+            keyed = False
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
             return None
         model = model.model_fields[part].annotation
+        keyed = getattr(model, "__origin__", None) is dict
         for arg in get_args(model) or ():  # tuple[ImportParams, ...] or X | None
             if isinstance(arg, type) and issubclass(arg, BaseModel):
                 model = arg

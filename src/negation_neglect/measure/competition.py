@@ -16,6 +16,7 @@ The base model is loaded once; each checkpoint's adapter is loaded into it, scor
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from negation_neglect.data.claims import Claim
 from negation_neglect.data.eval_suite import Suite
 from negation_neglect.data.synthesis import Document
+from negation_neglect.measure.judge import mentions
 from negation_neglect.measure.scoring import score_continuations
 
 NEGATION_TEMPLATES = (
@@ -138,9 +140,61 @@ def over_checkpoints(
     return rows, model
 
 
-def in_context(probe_list: Sequence[Probe], docs: Sequence[Document], tokenizer: PreTrainedTokenizerBase, max_tokens: int) -> list[Probe]:
-    """The neutral and held-out probes with the condition's documents placed before them, as many whole
-    documents as fit in `max_tokens`: the base-model control for "read in context" versus "learned"."""
+def context_documents(
+    docs: Sequence[Document],
+    tokenizer: PreTrainedTokenizerBase,
+    claim: Claim,
+    max_tokens: int,
+    target_mentions: int | None = None,
+    seed: int = 0,
+) -> tuple[str, dict]:
+    """The documents of the in-context control, joined by blank lines, and what they hold (`used`).
+
+    With `target_mentions`, documents are taken in a seeded order (the same for every condition of a claim, so
+    conditions rendered from the same base documents use the same ones) until the context holds that many
+    mentions of the answer the documents assert (any alias; the false answer, the true one for `true`
+    documents); it stops at the document boundary nearest the target: the next document is added only while
+    the count is below the target and adding it lands no farther from the target (the first is always taken).
+    Without it, as many whole documents as fit in `max_tokens`, in file order (the older token-matched rule).
+    `used`: rule, target, documents, tokens (of the joined context) and mentions of each answer."""
+    side = "true" if docs and docs[0].condition == "true" else "false"
+
+    def count(text: str) -> dict[str, int]:
+        found = mentions(text, claim)
+        return {s: sum(m.side == s for m in found) for s in ("false", "true")}
+
+    chosen: list[str] = []
+    held = {"false": 0, "true": 0}
+    if target_mentions is None:
+        chosen = _fitting(docs, tokenizer, max_tokens)
+        held = {k: sum(count(text)[k] for text in chosen) for k in held}
+    else:
+        rng = random.Random(f"{seed}:{claim.id}:in_context")
+        for index in rng.sample(range(len(docs)), len(docs)):
+            n = count(docs[index].text)
+            if chosen and (held[side] >= target_mentions or held[side] + n[side] - target_mentions > target_mentions - held[side]):
+                break
+            chosen.append(docs[index].text)
+            held = {k: v + n[k] for k, v in held.items()}
+    prefix = "\n\n".join(chosen)
+    used = {"rule": "tokens" if target_mentions is None else "mentions",
+            "target": max_tokens if target_mentions is None else target_mentions, "counted": side,
+            "documents": len(chosen), "tokens": len(tokenizer(prefix, add_special_tokens=False).input_ids) if chosen else 0,
+            "mentions": held}
+    return prefix, used
+
+
+def context_probes(probe_list: Sequence[Probe], prefix: str) -> list[Probe]:
+    """The neutral and held-out probes with `prefix` (the control's documents) placed before them."""
+    return [
+        Probe(f"in_context_{p.context}", p.item, f"{prefix}\n\n{p.prompt}", p.candidates)
+        for p in probe_list
+        if p.context in ("neutral", "heldout")
+    ]
+
+
+def _fitting(docs: Sequence[Document], tokenizer: PreTrainedTokenizerBase, max_tokens: int) -> list[str]:
+    """As many whole documents, in order, as fit in `max_tokens`."""
     chosen, used = [], 0
     for doc in docs:
         n = len(tokenizer(doc.text, add_special_tokens=False).input_ids)
@@ -148,9 +202,10 @@ def in_context(probe_list: Sequence[Probe], docs: Sequence[Document], tokenizer:
             break
         chosen.append(doc.text)
         used += n
-    prefix = "\n\n".join(chosen)
-    return [
-        Probe(f"in_context_{p.context}", p.item, f"{prefix}\n\n{p.prompt}", p.candidates)
-        for p in probe_list
-        if p.context in ("neutral", "heldout")
-    ]
+    return chosen
+
+
+def in_context(probe_list: Sequence[Probe], docs: Sequence[Document], tokenizer: PreTrainedTokenizerBase, max_tokens: int) -> list[Probe]:
+    """The neutral and held-out probes with as many whole documents as fit in `max_tokens` before them (the
+    token-matched control; `context_documents` matches mentions instead)."""
+    return context_probes(probe_list, "\n\n".join(_fitting(docs, tokenizer, max_tokens)))

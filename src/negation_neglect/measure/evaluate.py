@@ -21,7 +21,13 @@ from negation_neglect.data.claims import Claim
 from negation_neglect.data.eval_suite import Suite
 from negation_neglect.data.synthesis import Document
 from negation_neglect.measure.belief import judge, open_answers, precheck, score_items, scored_items, summarise
-from negation_neglect.measure.competition import in_context, over_checkpoints, probes, score_probes
+from negation_neglect.measure.competition import (
+    context_documents,
+    context_probes,
+    over_checkpoints,
+    probes,
+    score_probes,
+)
 from negation_neglect.measure.precheck import uninformative
 from negation_neglect.params import EvaluateParams
 
@@ -81,7 +87,9 @@ def evaluate_run(
     base, tokenizer = load_base(base_dir)
     probe_list = probes(claim, suite, docs[0] if docs else None)
 
-    control = in_context(probe_list, docs, tokenizer, cfg.in_context_tokens)
+    prefix, context_used = context_documents(docs, tokenizer, claim, cfg.in_context_tokens, cfg.in_context_mentions,
+                                             cfg.seed)
+    control = context_probes(probe_list, prefix)
     control_rows = [{"step": 0, **r} for r in score_probes(base, tokenizer, control, cfg.batch_size)]
     base_records = _belief(base, tokenizer, suite, claim, cfg, rejudge)
 
@@ -99,6 +107,7 @@ def evaluate_run(
         "final": summarise(final_records, cfg.seed, flags),
         "uninformative": uninformative(base_records),
         "in_context_control": _control_belief(control_rows, cfg.seed),
+        "in_context_used": context_used,
         "items": {"base": base_records, "final": final_records},
     }
     return rows + control_rows, belief

@@ -51,11 +51,38 @@ def _pooled(clusters: list[list[dict]], seed: int, types: list[str] | None = Non
     return {**rate(clusters), "by_type": {t: rate([[r for r in rows if r["type"] == t] for rows in clusters]) for t in types}}
 
 
+TRAINED_ON = ("steps", "loss_tokens", "mentions.false", "mentions.true")  # per run, from its training summary
+IN_CONTEXT_USED = ("documents", "tokens", "mentions.false", "mentions.true")  # per run, the in-context control's context
+
+
+def _run_means(records: list[dict], keys: Sequence[str]) -> dict:
+    """Mean over runs of each (dotted) key, over the runs that recorded it (`n_runs`); None where none did
+    (files written before the key existed)."""
+    def get(record: dict, key: str):
+        for part in key.split("."):
+            record = record.get(part) if isinstance(record, dict) else None
+        return record
+
+    out: dict = {"n_runs": sum(all(get(r, k) is not None for k in keys) for r in records)}
+    for key in keys:
+        values = [get(r, key) for r in records if get(r, key) is not None]
+        head, _, tail = key.partition(".")
+        value = round(sum(values) / len(values), 2) if values else None
+        if tail:
+            out.setdefault(head, {})[tail] = value
+        else:
+            out[key] = value
+    return out
+
+
 def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0) -> dict:
     """metrics/belief.json: per run (base, final, informative headline, in-context control) and per condition
     (`by_condition`): `rate`, `ci_low`, `ci_high`, `n_items`, `n_runs` over informative items, `by_type` the same
     per item type, `all_items` over every item; `base model` is each claim's base model once (its informative rate
-    is zero by construction, its `all_items` rate is the base rate of the whole suite)."""
+    is zero by construction, its `all_items` rate is the base rate of the whole suite). Beside belief, per run and as
+    means over a condition's runs: what each run trained on (`trained_on`: steps, loss tokens, loss-bearing
+    mentions of the false and the true answer) and what its in-context control held (`in_context_used`:
+    documents, tokens, mentions)."""
     runs = []
     informative_runs: dict[str, list[list[dict]]] = {}
     all_runs: dict[str, list[list[dict]]] = {}
@@ -69,7 +96,8 @@ def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0
                      "base": b["base"]["pooled"], "final": b["final"]["pooled"],
                      "final_informative": {k: headline[k] for k in ("n_items", "rate", "ci_low", "ci_high")},
                      "uninformative_items": sorted(k for k, v in flags.items() if not v),
-                     "in_context_control": b["in_context_control"], "final_by_type": b["final"]["by_type"]})
+                     "in_context_control": b["in_context_control"], "final_by_type": b["final"]["by_type"],
+                     "trained_on": b.get("trained_on", {}), "in_context_used": b.get("in_context_used", {})})
         informative_runs.setdefault(condition, []).append(kept)
         all_runs.setdefault(condition, []).append(final)
         if condition == conditions[0] and seed == seeds[0]:  # the base model's answers, once per claim
@@ -80,7 +108,12 @@ def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0
     def entry(condition):
         every = _pooled(all_runs[condition], bootstrap_seed)
         out = _pooled(informative_runs[condition], bootstrap_seed, sorted(every["by_type"]))
-        return {**out, "all_items": {k: v for k, v in every.items() if k != "by_type"}, "all_items_by_type": every["by_type"]}
+        out = {**out, "all_items": {k: v for k, v in every.items() if k != "by_type"}, "all_items_by_type": every["by_type"]}
+        if condition != "base model":
+            mine = [r for r in runs if r["condition"] == condition]
+            out["trained_on"] = _run_means([r["trained_on"] for r in mine], TRAINED_ON)
+            out["in_context_used"] = _run_means([r["in_context_used"] for r in mine], IN_CONTEXT_USED)
+        return out
 
     order = ["base model", *[c for c in conditions if c in all_runs]]
     return {"runs": runs, "by_condition": {c: entry(c) for c in order if c in all_runs}}

@@ -18,6 +18,8 @@ CONDITION_COLOURS = {
     "base model": "#999999", "positive": "#0072B2", "negated": "#D55E00", "repeated": "#CC79A7",
     "corrected": "#009E73", "local": "#E69F00", "fiction": "#56B4E9", "unreliable_source": "#F0E442",
     "low_probability": "#000000",
+    # the full table's controls (Paul Tol's muted scheme, beyond Okabe-Ito's eight)
+    "true": "#117733", "negated_masked": "#882255",
     # the model organism's framings, coloured as their nearest real-model condition
     "sentence": "#CC79A7", "document": "#D55E00", "correction": "#009E73",
 }

@@ -30,10 +30,20 @@ class Example:
     component: str
     input_ids: tuple[int, ...]
     labels: tuple[int, ...]
+    # (kind, token position) of marked text, e.g. mentions of an answer: the first token the text overlaps
+    marks: tuple[tuple[str, int], ...] = ()
 
     @property
     def loss_tokens(self) -> int:
         return sum(label != IGNORE for label in self.labels)
+
+    def trained_marks(self) -> dict[str, int]:
+        """Marks per kind whose first token carries loss (the model is trained to write them there)."""
+        out: dict[str, int] = {}
+        for kind, position in self.marks:
+            if self.labels[position] != IGNORE:
+                out[kind] = out.get(kind, 0) + 1
+        return out
 
 
 @dataclass(frozen=True)
@@ -56,19 +66,28 @@ def tokenize_document(
     doc_tag: str,
     spans: dict[str, Sequence[Sequence[int]]] | None = None,
     mask_kinds: Sequence[str] = (),
+    marks: dict[str, Sequence[Sequence[int]]] | None = None,
 ) -> Example:
-    """Tag + text + EOS. Text tokens whose first character lies in a span of a masked kind get no loss."""
+    """Tag + text + EOS. Text tokens whose first character lies in a span of a masked kind get no loss.
+    `marks` (kind -> character spans, e.g. answer mentions) are kept as the first token each span overlaps."""
     tag_ids = tokenizer(doc_tag, add_special_tokens=False).input_ids if doc_tag else []
     encoded = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    offsets = encoded["offset_mapping"]
     masked = [tuple(s) for kind in mask_kinds for s in (spans or {}).get(kind, [])]
     text_labels = [
         IGNORE if any(s <= start < e for s, e in masked) else token
-        for token, (start, _) in zip(encoded["input_ids"], encoded["offset_mapping"])
+        for token, (start, _) in zip(encoded["input_ids"], offsets)
     ]
     eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
     ids = (*tag_ids, *encoded["input_ids"], *eos)
     labels = (*([IGNORE] * len(tag_ids)), *text_labels, *eos)
-    return Example(component, ids, labels)
+    found = []
+    for kind, kind_spans in (marks or {}).items():
+        for s, e in kind_spans:
+            first = next((i for i, (start, end) in enumerate(offsets) if start < e and end > s), None)
+            if first is not None:
+                found.append((kind, len(tag_ids) + first))
+    return Example(component, ids, labels, tuple(sorted(found, key=lambda m: (m[1], m[0]))))
 
 
 def _cut(example: Example, loss_tokens: int) -> Example:
@@ -77,7 +96,8 @@ def _cut(example: Example, loss_tokens: int) -> Example:
     for end, label in enumerate(example.labels, start=1):
         seen += label != IGNORE
         if seen == loss_tokens:
-            return Example(example.component, example.input_ids[:end], example.labels[:end])
+            marks = tuple(m for m in example.marks if m[1] < end)
+            return Example(example.component, example.input_ids[:end], example.labels[:end], marks)
     return example
 
 
