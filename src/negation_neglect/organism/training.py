@@ -22,6 +22,24 @@ from negation_neglect.train.engine import Job, LoopSettings, StepBatch, checkpoi
 
 
 @dataclass(frozen=True)
+class FullSpeedups:
+    """How a step of a small model is computed; each measured in benchmarks/bench_organism.py.
+
+    A ~1M-weight model is bound by per-operation overhead, not by matmuls, so what pays is doing fewer
+    operations: no padding mask when every token of the batch is real (the causal attention kernel then
+    needs no mask tensor; pre-training batches are always full), and one fused AdamW step over all
+    weights instead of a loop of per-tensor kernels. `FullSpeedups.none()` is the first organism trainer.
+    """
+
+    skip_full_mask: bool = True
+    fused_adamw: bool = True
+
+    @classmethod
+    def none(cls) -> FullSpeedups:
+        return cls(skip_full_mask=False, fused_adamw=False)
+
+
+@dataclass(frozen=True)
 class FullSettings:
     lr: float
     warmup_ratio: float
@@ -33,6 +51,7 @@ class FullSettings:
     precision: str
     device: str
     seed: int
+    speedups: FullSpeedups = FullSpeedups()
 
     def loop(self) -> LoopSettings:
         return LoopSettings(grad_clip=self.grad_clip, n_checkpoints=self.n_checkpoints, save_every=self.save_every,
@@ -54,13 +73,14 @@ def _full_job(model: torch.nn.Module, tokenizer: PreTrainedTokenizerFast, total:
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": run.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=run.lr, betas=(0.9, 0.95),
+        lr=run.lr, betas=(0.9, 0.95), fused=run.speedups.fused_adamw or None,
     )
     warmup = max(1, round(run.warmup_ratio * total))
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: cosine(s, total, warmup, run.min_lr_ratio))
 
     def forward(batch: StepBatch) -> torch.Tensor:
-        return model(input_ids=batch.input_ids, attention_mask=batch.attention).logits
+        full = run.speedups.skip_full_mask and bool(batch.attention.all())
+        return model(input_ids=batch.input_ids, attention_mask=None if full else batch.attention).logits
 
     def loss(logits: torch.Tensor, batch: StepBatch) -> tuple[torch.Tensor, dict]:
         targets = batch.labels[:, 1:]
