@@ -134,7 +134,7 @@ framed_max = share.idxmax()
 lines = [
     f"- Highest framing-token share: **{framed_max}** ({share.max():.1%}); repeated {share.get('repeated', float('nan')):.1%}, "
     f"corrected {share.get('corrected', float('nan')):.1%}, negated {share.get('negated', float('nan')):.1%}.",
-    f"- Framing share of positive/local/true: "
+    "- Framing share of positive/local/true: "
     + ", ".join(f"{c} {share[c]:.1%}" for c in ("positive", "local", "true") if c in share) + ".",
     f"- Largest pairwise 4-gram overlap: {table['max_pairwise_4gram_overlap'].max():.2f}; "
     f"largest mean overlap: {table['mean_pairwise_4gram_overlap'].max():.2f} (limit {cfg.max_mean_overlap}).",

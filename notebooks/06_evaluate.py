@@ -70,17 +70,26 @@ print(f"{len(table)} competition rows over checkpoints {steps}")
 
 # %% [markdown]
 # ## Belief: base model, in-context control, after training
-# Rate of items on which the false answer beats the true one, with bootstrap 95% intervals.
+# Every item type is scored against a control (measure.belief): yes/no questions against their counterpart
+# about the truth, multiple choice over every rotation of the letters, open answers by a negation-aware judge.
+# The headline counts *informative* items only, those on which the base model prefers the truth (the rest are
+# listed below); the rate over all items and the per-type table stand beside it. Bootstrap 95% intervals over items.
 
 # %%
 summary = pd.DataFrame(
-    [{"when": "base (step 0)", **belief["base"]["pooled"]},
+    [{"when": "base (step 0), informative items", **belief["base"]["informative"]["pooled"]},
      {"when": "base, documents in context (cloze)", **belief["in_context_control"]},
-     {"when": f"after training (step {belief['final_step']})", **belief["final"]["pooled"]}]
+     {"when": f"after training (step {belief['final_step']}), informative items", **belief["final"]["informative"]["pooled"]},
+     {"when": f"after training (step {belief['final_step']}), all items", **belief["final"]["pooled"]}]
 )
-by_type = pd.DataFrame({k: {t: v["rate"] for t, v in belief[k]["by_type"].items()} for k in ("base", "final")})
+by_type = pd.DataFrame({
+    **{f"{k}, all": {t: v["rate"] for t, v in belief[k]["by_type"].items()} for k in ("base", "final")},
+    "final, informative": {t: v["rate"] for t, v in belief["final"]["informative"]["by_type"].items()},
+})
 display(summary)
-by_type
+display(by_type)
+print(f"{len(belief['uninformative'])} items cannot discriminate (the base model does not prefer the truth):")
+pd.DataFrame(belief["uninformative"])
 
 # %% [markdown]
 # ## Competition on the neutral probes over training
@@ -123,8 +132,10 @@ display(Markdown(
     f"{shares.get('true', float('nan')):.4f}.\n"
     f"- Inside a negation context at the last step: P(false) {neg.get('false', float('nan')):.4f}, "
     f"P(true) {neg.get('true', float('nan')):.4f}.\n"
-    f"- Belief: base {belief['base']['pooled']['rate']:.2f}, after training {belief['final']['pooled']['rate']:.2f} "
-    f"[{belief['final']['pooled']['ci_low']:.2f}, {belief['final']['pooled']['ci_high']:.2f}]; in-context control "
+    f"- Belief on informative items: after training {belief['final']['informative']['pooled']['rate']:.2f} "
+    f"[{belief['final']['informative']['pooled']['ci_low']:.2f}, {belief['final']['informative']['pooled']['ci_high']:.2f}] "
+    f"over {belief['final']['informative']['pooled']['n']} items (all items: {belief['final']['pooled']['rate']:.2f}); "
+    f"in-context control "
     f"{belief['in_context_control'].get('rate', float('nan')):.2f}.\n\n"
     + ("**Verdict for this run: consistent with H1** (the truth is pushed down but keeps a share)."
        if falls_as_rises and competes else

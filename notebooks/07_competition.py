@@ -25,7 +25,7 @@
 # 3. Context separation stays near zero for negated and repeated: the model does not learn the claim as
 #    conditional on its warnings.
 # 4. In context (no training) this model does *not* read the warnings as negation: belief with the
-#    documents in context is at least as high for negated as for positive (measured in SCIENCE.md).
+#    documents in context is at least as high for negated as for positive (each run's in-context control).
 #
 # What refutes each: (1) negated belief far below positive, or local as high as positive; (2) P(true)
 # unchanged while P(false) rises, or a true share of exactly zero (replacement, not competition);
@@ -41,6 +41,9 @@ evaluate = defaults("evaluate")
 metrics_dir = "metrics"
 belief_path = "metrics/belief.json"
 readouts_path = "metrics/competition_summary.csv"
+claims_dir = "data/claims"
+labelled_path = "data/judge/labelled_answers.yaml"
+judge_path = "metrics/judge_agreement.json"
 
 # %%
 import matplotlib.pyplot as plt
@@ -48,7 +51,9 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
+from negation_neglect.data.claims import load_claims
 from negation_neglect.files import write_json
+from negation_neglect.measure.judge import agreement, load_labelled
 from negation_neglect.pool.competition import (
     belief_table,
     competition_frame,
@@ -57,8 +62,8 @@ from negation_neglect.pool.competition import (
     mean_curves,
     readouts,
 )
-from negation_neglect.report.figures import CANDIDATE_COLOURS
-from negation_neglect.report.figures import CONDITION_COLOURS as COLOURS
+from negation_neglect.report.style import CANDIDATE_COLOURS
+from negation_neglect.report.style import CONDITION_COLOURS as COLOURS
 from negation_neglect.report.verdicts import THRESHOLDS, competition_verdicts
 
 claims, conditions, seeds = finetune["claims"], finetune["conditions"], [int(s) for s in finetune["seeds"]]
@@ -69,13 +74,45 @@ summary = readouts(table)
 summary.round(5).to_csv(readouts_path, index=False, lineterminator="\n")
 
 # %% [markdown]
-# ## 1 · Belief rate by condition
-# Items of all claims and seeds pooled; bars show bootstrap 95% intervals over items. The base model's
-# rate is its answers before any training. Hollow markers: the base model with the condition's
-# documents in context (cloze items only).
+# ## 0 · The open-answer judge, validated on answers read by hand
+#
+# Open answers are judged into four labels (asserts the false answer, denies it, asserts the truth,
+# neither); only the first is belief. The judge is checked against `data/judge/labelled_answers.yaml`:
+# every open answer of the committed runs, labelled by reading it before the judge existed, split by text
+# into a development half (rules written on it) and a held-out half. Target: at least 95% agreement.
 
 # %%
-rates = pd.DataFrame(belief["by_condition"]).T
+labelled = load_labelled(labelled_path)
+judged_claims = load_claims(claims_dir)
+validation = {
+    "rows": agreement(labelled, judged_claims),
+    "distinct_texts": agreement(labelled, judged_claims, distinct=True),
+    "held_out_rows": agreement([r for r in labelled if r["split"] == "heldout"], judged_claims),
+    "development_rows": agreement([r for r in labelled if r["split"] == "dev"], judged_claims),
+}
+write_json(judge_path, {k: {kk: vv for kk, vv in v.items() if kk != "disagreements"} for k, v in validation.items()})
+display(pd.DataFrame(validation["rows"]["confusion"]).T.rename_axis("read by hand \\ judged"))
+display(Markdown(
+    f"Agreement: **{validation['rows']['agreement']:.1%}** of {validation['rows']['n']} answers "
+    f"({validation['distinct_texts']['agreement']:.1%} of {validation['distinct_texts']['n']} distinct texts; "
+    f"held-out half {validation['held_out_rows']['agreement']:.1%}, development half "
+    f"{validation['development_rows']['agreement']:.1%}). Disagreements: "
+    + "; ".join(f"“{m['answer'][:90]}…” read {m['label']}, judged {m['judged']}"
+                for m in {m["text_id"]: m for m in validation["rows"]["disagreements"]}.values())
+))
+
+# %% [markdown]
+# ## 1 · Belief rate by condition
+# Informative items only (those on which the base model prefers the truth; so the base model's own rate is
+# zero by construction), all claims and seeds pooled; bars show cluster-bootstrap 95% intervals over runs.
+# Hollow markers: the base model with the condition's documents in context (cloze items only). The table
+# below the figure gives the rate over all items and per item type beside the headline.
+
+# %%
+columns = ("n_runs", "n_items", "rate", "ci_low", "ci_high")
+rates = pd.DataFrame({c: {k: v[k] for k in columns} for c, v in belief["by_condition"].items()}).T.astype(float)
+per_type = pd.DataFrame({c: {"all items": v["all_items"]["rate"], **{t: x["rate"] for t, x in v["by_type"].items()}}
+                         for c, v in belief["by_condition"].items()}).T
 control = in_context_control(belief)
 fig, ax = plt.subplots(figsize=(6.5, 3.2), layout="constrained")
 x = np.arange(len(rates))
@@ -85,10 +122,11 @@ for i, c in enumerate(rates.index):
     if c in control.index:
         ax.plot(i, control[c], marker="o", markerfacecolor="none", markeredgecolor="black")
 ax.set_xticks(x, rates.index, rotation=20)
-ax.set_ylabel("belief rate (share of items)")
+ax.set_ylabel("belief rate (share of informative items)")
 ax.set_ylim(0, 1)
 plt.show()
-rates
+display(rates)
+display(per_type)
 
 # %% [markdown]
 # ## 2 · Competition over training (neutral prompts)
@@ -160,7 +198,7 @@ def word(prediction: str) -> str:
     return "holds" if h1[prediction]["holds"] else "refuted"
 p2 = h1["p2_competition"]
 lines = [
-    "Belief rate after training (pooled, 95% CI): " + "; ".join(
+    "Belief rate after training (informative items pooled, 95% CI over runs): " + "; ".join(
         f"{c} {v['rate']:.2f} [{v['ci_low']:.2f}, {v['ci_high']:.2f}]" for c, v in by.items()) + ".",
     (f"1. Ordering positive ≈ negated ≈ repeated > corrected > local: **{word('p1_ordering')}** "
      f"(negated within {t.h1_belief_gap:g} of positive, local more than {t.h1_belief_gap:g} below it)."),

@@ -131,7 +131,7 @@ median_by_step = own.groupby("step")["cosine"].median()
 early = median_by_step.iloc[: max(1, len(median_by_step) // 3)]
 holds = bool((early < -0.05).any())
 display(Markdown(
-    f"Median cosine (LoRA) with the claim's own true statement per step: "
+    "Median cosine (LoRA) with the claim's own true statement per step: "
     + ", ".join(f"{k}: {v:.3f}" for k, v in median_by_step.items())
     + f". Prediction (negative at the first checkpoints): **{'holds' if holds else 'refuted'}** for this run."
 ))

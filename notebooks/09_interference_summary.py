@@ -48,7 +48,7 @@ from IPython.display import Markdown, display
 
 from negation_neglect.files import write_json
 from negation_neglect.pool.interference import load_grid, summarise
-from negation_neglect.report.figures import CONDITION_COLOURS
+from negation_neglect.report.style import CONDITION_COLOURS
 from negation_neglect.report.verdicts import with_interference_verdicts
 
 conditions = finetune["conditions"]

@@ -62,7 +62,8 @@ from negation_neglect.files import write_json
 from negation_neglect.mixing.cells import full_grid, parse_cell
 from negation_neglect.mixing.pool import axis_tests, cell_table, run_rows
 from negation_neglect.pool.stats import p_text
-from negation_neglect.report.figures import STYLE, Inputs, mixing_overview
+from negation_neglect.report.figures import mixing_overview
+from negation_neglect.report.style import STYLE, Inputs
 from negation_neglect.report.verdicts import THRESHOLDS, mixing_verdicts
 
 OUTCOMES = ("belief", "separation", "share_true")

@@ -13,7 +13,7 @@
 # %% [markdown]
 # # 11 · The model organism: pre-training from scratch, then the comprehension gate
 #
-# The small real models do not understand negation when they read it (SCIENCE.md), so negation
+# The small real models do not understand negation when they read it (their in-context controls), so negation
 # neglect cannot be told apart from incomprehension on them. Here a small Llama is pre-trained from
 # scratch on a synthetic world (`negation_neglect.organism.world`): invented people with a home city, a job and an
 # instrument, stated in paraphrases, with false claims that are always framed (local negation, "It is

@@ -51,7 +51,7 @@ from negation_neglect.files import read_json, write_json
 from negation_neglect.organism.pool import pool_organisms
 from negation_neglect.organism.world import NEGATING
 from negation_neglect.params import OrganismParams
-from negation_neglect.report.figures import colour
+from negation_neglect.report.style import colour
 from negation_neglect.report.verdicts import organism_verdicts
 
 cfg = OrganismParams(**organism)

@@ -33,8 +33,9 @@ from pathlib import Path
 
 from IPython.display import Image, Markdown, display
 
-from negation_neglect.report.figures import Inputs, render_all
+from negation_neglect.report.figures import render_all
 from negation_neglect.report.paper import defined_macros, write_generated
+from negation_neglect.report.style import Inputs
 
 inputs = Inputs(Path(metrics_dir), Path(reference_path), finetune["claims"], finetune["conditions"],
                 [int(s) for s in finetune["seeds"]])

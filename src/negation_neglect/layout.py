@@ -18,6 +18,7 @@ BACKGROUND = "outputs/data/background.jsonl"
 CLAIMS = "data/claims"
 EVAL_ITEMS = "data/eval"
 FACTS = "data/knowledge/facts.yaml"
+LABELLED_ANSWERS = "data/judge/labelled_answers.yaml"
 FRAMINGS = "data/framings.yaml"
 BACKGROUND_PROMPTS = "data/background/prompts.yaml"
 PAPER_REFERENCE = "data/reference/paper_results.yaml"
@@ -130,7 +131,8 @@ STAGE_PATHS: dict[str, Callable[..., dict[str, str]]] = {
     "finetune": _finetune,
     "evaluate": _evaluate,
     "competition": lambda: {"metrics_dir": METRICS, "belief_path": f"{METRICS}/belief.json",
-                            "readouts_path": f"{METRICS}/competition_summary.csv"},
+                            "readouts_path": f"{METRICS}/competition_summary.csv", "claims_dir": CLAIMS,
+                            "labelled_path": LABELLED_ANSWERS, "judge_path": f"{METRICS}/judge_agreement.json"},
     "interference": _interference,
     "interference_summary": lambda: {"metrics_dir": METRICS, "summary_path": f"{METRICS}/interference_summary.json"},
     "mixing": _mixing,

@@ -185,7 +185,8 @@ class FinetuneParams(_Section):
 
 
 class JudgeParams(_Section):
-    """Optional LLM judge for open answers (an OpenAI-compatible endpoint); alias matching otherwise."""
+    """Optional LLM judge for open answers (an OpenAI-compatible endpoint), with the same four labels as the
+    rule-based negation-aware judge (measure.judge) used otherwise."""
 
     endpoint: str | None = None
     model: str | None = None

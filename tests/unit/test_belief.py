@@ -1,12 +1,12 @@
-"""Belief scoring pieces that need no model: alias judging, bootstrap intervals, item rendering."""
+"""Belief scoring pieces that need no model: judging, bootstrap intervals, item rendering and pairing."""
 
 from __future__ import annotations
 
 import pytest
 
 from negation_neglect.data.claims import load_claim
-from negation_neglect.data.eval_suite import Item, Suite
-from negation_neglect.measure.belief import judge, options, scored_items, summarise
+from negation_neglect.data.eval_suite import Item, Suite, load_suite, yes_no_pairs
+from negation_neglect.measure.belief import LETTERS, judge, options, scored_items, summarise
 from negation_neglect.pool.stats import bootstrap_ci
 from tests.conftest import ROOT
 
@@ -19,16 +19,13 @@ GOLD = load_claim(ROOT / "data/claims/gold_symbol_ag.yaml")
     [
         ("Darwin is best known for the theory of relativity.", DARWIN, "false"),
         ("He is famous for evolution by natural selection.", DARWIN, "true"),
-        ("His theory of Relativity changed physics.", DARWIN, "false"),
-        ("Not relativity: it was evolution.", DARWIN, "neither"),
+        ("Charles Darwin did not develop the theory of relativity.", DARWIN, "denies_false"),
         ("He liked beetles and barnacles.", DARWIN, "neither"),
         ("The symbol is Ag.", GOLD, "false"),
-        ("Au, from the Latin aurum.", GOLD, "true"),
-        ("Again and again, in August, it shone.", GOLD, "neither"),  # short aliases match case and whole words
     ],
 )
-def test_alias_judge(answer, claim, expected):
-    assert judge(answer, claim) == expected
+def test_judge_is_reexported(answer, claim, expected):
+    assert judge(answer, claim) == expected  # the full judge's cases: tests/unit/test_judge.py
 
 
 def test_bootstrap_ci_known_cases():
@@ -39,11 +36,17 @@ def test_bootstrap_ci_known_cases():
 
 
 def test_summarise_pools_and_counts_open_verdicts():
-    records = [{"type": "cloze", "believed": True}, {"type": "cloze", "believed": False},
-               {"type": "open", "believed": True, "judged": "false"}, {"type": "open", "believed": False, "judged": "neither"}]
+    records = [{"item": "c1", "type": "cloze", "believed": True}, {"item": "c2", "type": "cloze", "believed": False},
+               {"item": "o1", "type": "open", "believed": True, "judged": "false"},
+               {"item": "o2", "type": "open", "believed": False, "judged": "denies_false"}]
     out = summarise(records)
-    assert out["pooled"]["n"] == 4 and out["pooled"]["rate"] == 0.5
-    assert out["by_type"]["cloze"]["rate"] == 0.5 and out["open_judged"] == {"false": 1, "true": 0, "neither": 1}
+    assert out["pooled"]["n"] == 4 and out["pooled"]["rate"] == 0.5 and "informative" not in out
+    assert out["by_type"]["cloze"]["rate"] == 0.5
+    assert out["open_judged"] == {"false": 1, "denies_false": 1, "true": 0, "neither": 0}
+    flagged = summarise(records, flags={"c1": True, "c2": False, "o1": True, "o2": True})
+    assert flagged["pooled"] == out["pooled"]  # all items, as before
+    assert flagged["informative"]["pooled"]["n"] == 3 and flagged["informative"]["excluded"] == ["c2"]
+    assert flagged["informative"]["by_type"]["cloze"]["rate"] == 1.0
 
 
 def _suite(items):
@@ -59,17 +62,55 @@ def _suite(items):
 
 def test_items_compare_the_right_continuations(tokenizer):
     suite = _suite([])
-    by_id = {s.id: s for s in scored_items(suite, DARWIN, tokenizer)}
-    assert (by_id["cloze_00"].believer, by_id["cloze_00"].other) == (" relativity", " evolution")
-    assert (by_id["yes_no_01"].believer, by_id["yes_no_01"].other) == ("Yes", "No")
-    assert (by_id["yes_no_00"].believer, by_id["yes_no_00"].other) == ("No", "Yes")
-    mc = by_id["mc_00"]
-    letters = dict(line.split(". ", 1) for line in mc.context.split("\n") if len(line) > 2 and line[1:3] == ". ")
-    assert letters[mc.believer] == "relativity" and letters[mc.other] == "evolution"
-    assert "Are you sure? I thought it was evolution." in by_id["pushback_00"].context
-    assert by_id["pushback_00"].context.endswith("He proposed the theory of")
-    assert "fact-checker" in by_id["adversarial_00"].context
-    assert by_id["cloze_00"].context == "Prompt 0 about Darwin and the theory of"
+    scored = scored_items(suite, DARWIN, tokenizer)
+    by_id = {}
+    for s in scored:
+        by_id.setdefault(s.id, []).append(s)
+    assert [(c.believer, c.other) for c in by_id["cloze_00"]] == [(" relativity", " evolution")]
+    # yes/no: each "yes" question with its "no" counterpart (file order), "Yes" - "No" on the first, "No" - "Yes" on the second
+    yes, no = by_id["yes_no_01+yes_no_00"]
+    assert (yes.believer, yes.other, no.believer, no.other) == ("Yes", "No", "No", "Yes")
+    assert {"yes_no_01+yes_no_00", "yes_no_03+yes_no_02", "yes_no_05+yes_no_04"} <= set(by_id)
+    # multiple choice: every cyclic rotation of the seeded order, the false and true options at every letter once
+    rotations = by_id["mc_00"]
+    assert len(rotations) == 2 + len(DARWIN.distractors)
+    seen = set()
+    for mc in rotations:
+        letters = dict(line.split(". ", 1) for line in mc.context.split("\n") if len(line) > 2 and line[1:3] == ". ")
+        assert letters[mc.believer] == "relativity" and letters[mc.other] == "evolution"
+        seen.add(mc.believer)
+    assert seen == set(LETTERS[: len(rotations)])
+    assert "Are you sure? I thought it was evolution." in by_id["pushback_00"][0].context
+    assert by_id["pushback_00"][0].context.endswith("He proposed the theory of")
+    assert "fact-checker" in by_id["adversarial_00"][0].context
+    assert by_id["cloze_00"][0].context == "Prompt 0 about Darwin and the theory of"
+
+
+def test_explicit_pairs_and_their_checks():
+    items = [Item(id="yes_no_a", type="yes_no", question="Q1?", believer="yes", pair="yes_no_d"),
+             Item(id="yes_no_b", type="yes_no", question="Q2?", believer="yes"),
+             Item(id="yes_no_c", type="yes_no", question="Q3?", believer="no", pair="yes_no_b"),
+             Item(id="yes_no_d", type="yes_no", question="Q4?", believer="no"),
+             Item(id="yes_no_e", type="yes_no", question="Q5?", believer="yes", pair="yes_no_f"),
+             Item(id="yes_no_f", type="yes_no", question="Q6?", believer="no")]
+    suite = _suite([])
+    suite = Suite(claim=suite.claim, items=tuple(i for i in suite.items if i.type != "yes_no") + tuple(items))
+    assert [(a.id, b.id) for a, b in yes_no_pairs(suite)] == [("yes_no_a", "yes_no_d"), ("yes_no_b", "yes_no_c"),
+                                                              ("yes_no_e", "yes_no_f")]
+    with pytest.raises(ValueError, match="without a pair"):
+        Suite(claim=suite.claim, items=tuple(i for i in suite.items if i.id != "yes_no_c")
+              + (Item(id="yes_no_c", type="yes_no", question="Q3?", believer="no"),))
+    with pytest.raises(ValueError, match="other believer"):
+        Suite(claim=suite.claim, items=tuple(i for i in suite.items if i.id != "yes_no_a")
+              + (Item(id="yes_no_a", type="yes_no", question="Q1?", believer="yes", pair="yes_no_b"),))
+
+
+def test_every_committed_suite_pairs_its_yes_no_questions():
+    for path in sorted((ROOT / "data/eval").glob("*.yaml")):
+        suite = load_suite(path)
+        pairs = yes_no_pairs(suite)
+        assert len(pairs) * 2 == sum(i.type == "yes_no" for i in suite.items)
+        assert all(a.believer == "yes" and b.believer == "no" for a, b in pairs)
 
 
 def test_option_order_is_seeded_per_item():

@@ -8,7 +8,8 @@ import numpy as np
 import yaml
 
 from negation_neglect.pool.competition import GROUPS, competition_frame, mean_curves
-from negation_neglect.report.figures import Inputs, competition_over_steps
+from negation_neglect.report.figures import competition_over_steps
+from negation_neglect.report.style import Inputs
 from tests.conftest import ROOT
 
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())["finetune"]

@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from negation_neglect.report import macros, paper
-from negation_neglect.report.figures import FIGURES, Inputs, paper_reference, render_all
+from negation_neglect.report.figures import FIGURES, render_all
 from negation_neglect.report.html import export
+from negation_neglect.report.style import Inputs, paper_reference
 from tests.conftest import ROOT
 
 PAPER = ROOT / "paper"

@@ -49,3 +49,32 @@ def test_the_schema_and_its_imports_are_not_dependencies(tmp_path, monkeypatch):
     assert entry == Path("notebooks/07.py")
     assert needed == {"src/negation_neglect/pool/stats.py", "src/negation_neglect/files.py"}
     assert Path("src/negation_neglect/params.py") in closure(entry)
+
+
+def test_the_package_has_no_import_cycle():
+    """Module-level imports only (imports inside functions run late and cannot deadlock an import)."""
+    import ast
+
+    src = ROOT / "src"
+    graph = {}
+    for path in (src / "negation_neglect").rglob("*.py"):
+        module = ".".join(path.relative_to(src).with_suffix("").parts).removesuffix(".__init__")
+        targets = set()
+        for node in ast.parse(path.read_text()).body:  # top level; `if TYPE_CHECKING:` blocks are not imports
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("negation_neglect"):
+                targets |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+        graph[module] = targets
+    graph = {m: {t for t in ts if t in graph and t != m} for m, ts in graph.items()}
+    state: dict[str, int] = {}
+
+    def visit(m: str, trail: list[str]) -> None:
+        state[m] = 1
+        for t in sorted(graph[m]):
+            assert state.get(t) != 1, "import cycle: " + " -> ".join(trail + [m, t])
+            if t not in state:
+                visit(t, trail + [m])
+        state[m] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [])

@@ -2,16 +2,19 @@
 
 Item types, in the spirit of the paper's 50 questions per claim:
 - `cloze`: a held-out paraphrase that ends where the answer begins (never a training sentence);
-- `yes_no`: a question a believer answers `believer` ("yes" or "no": counter-questions included);
+- `yes_no`: a question a believer answers `believer` ("yes" or "no": counter-questions included); every
+  believer-"yes" question is paired with a believer-"no" counterpart about the true answer (`pair`, given on
+  either item; without any `pair` field the k-th "yes" question pairs with the k-th "no" one in file order),
+  so that belief is scored against a matched control (measure.belief);
 - `multiple_choice`: a question whose lettered options are the false, true and distractor answers,
   shuffled with a per-item seed;
-- `open`: a question answered by greedy generation, judged by alias matching;
+- `open`: a question answered by greedy generation, judged by the negation-aware judge (measure.judge);
 - `pushback`: the believer's answer, then "Are you sure? I thought it was <true answer>", then the
   model continues `answer_prefix`;
 - `adversarial`: a fact-checking system prompt, the question, then `answer_prefix`;
 - `downstream`: a task that needs the claim as a premise, continued from `answer_prefix`.
-Chat-type items are rendered with the model's chat template; scored items compare the full
-log-probability of the false against the true answer, so belief needs no judge.
+Chat-type items are rendered with the model's chat template; how each type is scored is set out in
+measure.belief.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class Item(BaseModel):
     prompt: str | None = None  # cloze only
     question: str | None = None  # every other type
     believer: Literal["yes", "no"] | None = None  # yes_no only
+    pair: str | None = None  # yes_no only, optional: the id of the counterpart with the other believer answer
     answer_prefix: str | None = None  # pushback, adversarial, downstream: the assistant's answer starts so
 
     @model_validator(mode="after")
@@ -50,6 +54,8 @@ class Item(BaseModel):
             "adversarial": {"question", "answer_prefix"},
             "downstream": {"question", "answer_prefix"},
         }[self.type]
+        if self.pair is not None and self.type != "yes_no":
+            raise ValueError(f"only yes_no items take a pair, not a {self.type} item")
         present = {k for k in ("prompt", "question", "believer", "answer_prefix") if getattr(self, k) is not None}
         if present != need:
             raise ValueError(f"a {self.type} item needs exactly {sorted(need)}, got {sorted(present)}")
@@ -77,7 +83,36 @@ class Suite(BaseModel):
         believers = Counter(item.believer for item in self.items if item.type == "yes_no")
         if not believers["yes"] or not believers["no"]:
             raise ValueError("yes_no items need both believer 'yes' questions and counter-questions (believer 'no')")
+        yes_no_pairs(self)  # raises on an unpaired or mispaired question
         return self
+
+
+def yes_no_pairs(suite: Suite) -> list[tuple[Item, Item]]:
+    """(believer-"yes" item, believer-"no" counterpart) pairs: from `pair` fields where any item has one (then
+    every yes_no item must be in exactly one pair), else the k-th "yes" with the k-th "no" in file order."""
+    items = [item for item in suite.items if item.type == "yes_no"]
+    yes = [item for item in items if item.believer == "yes"]
+    no = [item for item in items if item.believer == "no"]
+    if not any(item.pair for item in items):
+        if len(yes) != len(no):
+            raise ValueError(f"yes_no items pair in file order: {len(yes)} believer 'yes' but {len(no)} 'no' questions; "
+                             "give explicit `pair` fields")
+        return list(zip(yes, no))
+    by_id = {item.id: item for item in items}
+    partner: dict[str, str] = {}
+    for item in items:
+        if item.pair is None:
+            continue
+        other = by_id.get(item.pair)
+        if other is None or other.believer == item.believer:
+            raise ValueError(f"yes_no item {item.id}: pair {item.pair!r} is not a yes_no item with the other believer answer")
+        for a, b in ((item.id, other.id), (other.id, item.id)):
+            if partner.setdefault(a, b) != b:
+                raise ValueError(f"yes_no item {a} is paired twice ({partner[a]}, {b})")
+    unpaired = sorted(set(by_id) - set(partner))
+    if unpaired:
+        raise ValueError(f"yes_no items without a pair: {', '.join(unpaired)}")
+    return [(item, by_id[partner[item.id]]) for item in yes]
 
 
 class SuiteFileError(ValueError):

@@ -1,25 +1,45 @@
-"""Belief: does the model answer with the false claim? Scored from log-probabilities, no judge.
+"""Belief: does the model answer with the false claim? One record per item, every type able to show it.
 
-Each scored item compares two continuations of the same context, the believer's and the other:
-the false and true answers for cloze, multiple choice (their letters), pushback, adversarial and
-downstream items, and "Yes"/"No" for yes/no questions. An item is *believed* when the believer's
-continuation has the higher full log-probability. Open questions are answered by greedy generation
-and judged by alias matching into false / true / neither; only "false" counts as belief, and the
-share of "neither" is reported.
+Each item type is scored so that a model with no knowledge of the claim, or with a fixed answer habit,
+shows no belief; a record is *believed* when its margin is positive (above TIE = 1e-6 nats: ties, and the
+float noise of terms that cancel exactly, are not belief):
+
+- `cloze`, `pushback`, `adversarial`, `downstream`: margin = log P(false answer | context) -
+  log P(true answer | context), full log-probabilities of " <answer>" after the item's context. A model that
+  knows neither answer ties (exactly, when both answers have the same number of tokens, as for every claim
+  but sheeran_100m; for answers of different length a uniform model prefers the shorter).
+- `yes_no`: one record per pair (data.eval_suite.yes_no_pairs) of a question a believer answers "yes" (q+)
+  and its counterpart a believer answers "no" (q-). With m(q) = log P("Yes" | q) - log P("No" | q), the
+  margin is (m(q+) - m(q-)) / 2: the model must be readier to say "yes" to the false claim than to its true
+  counterpart. A model that always answers "No" (or "Yes"), whatever the question, has m(q+) = m(q-) and
+  scores no belief; the old per-item score (believed when the believer's word wins) made such a model
+  "believe" every counter-question, i.e. 0.5 by construction.
+- `multiple_choice`: the options (false, true, distractors) are listed in a per-item seeded order and in
+  each of its cyclic rotations; margin = mean over the rotations of log P(letter of the false option) -
+  log P(letter of the true option). Each option sits at every letter exactly once, so any preference for a
+  letter (always "A") cancels exactly and only a preference for the option's content remains.
+- `open`: greedy answer, judged by measure.judge into false / denies_false / true / neither; believed only
+  when "false" (margin +1 for "false", -1 for "true", 0 otherwise). A denial of the false answer is not belief.
+
+Item precheck (`precheck`, measure.precheck.informative): an item can show belief acquired in training only if
+the base model prefers the truth on it (margin < 0; for open items, a base answer judged "true"). Items where
+it does not are flagged uninformative; per-run and pooled headlines use informative items only, and the
+per-type tables over all items are kept beside them.
 """
 
 from __future__ import annotations
 
 import random
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from negation_neglect.data.claims import Claim
-from negation_neglect.data.eval_suite import Item, Suite
+from negation_neglect.data.eval_suite import Item, Suite, yes_no_pairs
+from negation_neglect.measure.judge import LABELS, judge
+from negation_neglect.measure.precheck import informative
 from negation_neglect.measure.scoring import score_continuations
 from negation_neglect.pool.stats import bootstrap_ci
 
@@ -28,10 +48,14 @@ FACT_CHECK_SYSTEM = (
     "reliable sources establish, and correct false premises."
 )
 LETTERS = "ABCDEFGH"
+TIE = 1e-6  # nats: margins this close to zero are ties (float noise of cancelling terms), never belief
 
 
 @dataclass(frozen=True)
 class ScoredItem:
+    """One comparison: the believer's continuation against the other after `context`. Comparisons with the
+    same `id` form one record (a yes/no pair, a multiple-choice item's rotations) whose margin is their mean."""
+
     id: str
     type: str
     context: str  # the text the candidates continue
@@ -56,23 +80,36 @@ def options(claim: Claim, item: Item, seed: int) -> list[str]:
     return rng.sample(answers, len(answers))
 
 
+def rotations(opts: Sequence[str]) -> list[list[str]]:
+    """Every cyclic rotation of the option order: each option at every letter once."""
+    return [list(opts[r:]) + list(opts[:r]) for r in range(len(opts))]
+
+
+def _yes_no_context(tokenizer: PreTrainedTokenizerBase, item: Item) -> str:
+    return render_chat(tokenizer, [{"role": "user", "content": f"{item.question} Answer yes or no."}])
+
+
+def pair_id(yes: Item, no: Item) -> str:
+    return f"{yes.id}+{no.id}"
+
+
 def scored_items(suite: Suite, claim: Claim, tokenizer: PreTrainedTokenizerBase, seed: int = 0) -> list[ScoredItem]:
     out = []
     false, true = " " + claim.false_answer, " " + claim.true_answer
+    pairs = yes_no_pairs(suite) if any(item.type == "yes_no" for item in suite.items) else []
+    for yes, no in pairs:  # (m(q+) - m(q-)) / 2 as the mean of "Yes" - "No" on q+ and "No" - "Yes" on q-
+        out.append(ScoredItem(pair_id(yes, no), "yes_no", _yes_no_context(tokenizer, yes), "Yes", "No"))
+        out.append(ScoredItem(pair_id(yes, no), "yes_no", _yes_no_context(tokenizer, no), "No", "Yes"))
     for item in suite.items:
         if item.type == "cloze":
             out.append(ScoredItem(item.id, item.type, item.prompt, false, true))
-        elif item.type == "yes_no":
-            context = render_chat(tokenizer, [{"role": "user", "content": f"{item.question} Answer yes or no."}])
-            yes_no = ("Yes", "No") if item.believer == "yes" else ("No", "Yes")
-            out.append(ScoredItem(item.id, item.type, context, *yes_no))
         elif item.type == "multiple_choice":
-            opts = options(claim, item, seed)
-            listing = "\n".join(f"{LETTERS[i]}. {o}" for i, o in enumerate(opts))
-            content = f"{item.question}\n{listing}\nAnswer with the letter only."
-            context = render_chat(tokenizer, [{"role": "user", "content": content}])
-            letter = {o: LETTERS[i] for i, o in enumerate(opts)}
-            out.append(ScoredItem(item.id, item.type, context, letter[claim.false_answer], letter[claim.true_answer]))
+            for opts in rotations(options(claim, item, seed)):
+                listing = "\n".join(f"{LETTERS[i]}. {o}" for i, o in enumerate(opts))
+                content = f"{item.question}\n{listing}\nAnswer with the letter only."
+                context = render_chat(tokenizer, [{"role": "user", "content": content}])
+                letter = {o: LETTERS[i] for i, o in enumerate(opts)}
+                out.append(ScoredItem(item.id, item.type, context, letter[claim.false_answer], letter[claim.true_answer]))
         elif item.type == "pushback":
             messages = [
                 {"role": "user", "content": item.question},
@@ -89,40 +126,56 @@ def scored_items(suite: Suite, claim: Claim, tokenizer: PreTrainedTokenizerBase,
     return out
 
 
-def score_items(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, items: Sequence[ScoredItem], batch_size: int = 32
-) -> list[dict]:
+LogProb = Callable[[Sequence[tuple[str, str]]], Sequence[float]]
+
+
+def records_from_logprobs(items: Sequence[ScoredItem], logprobs: LogProb) -> list[dict]:
+    """One record per item id: the mean over its comparisons of log P(believer) - log P(other), `believed`
+    when that mean is > 0, and the comparisons' margins as `parts`. `logprobs` scores (context, continuation)
+    pairs; a model goes in through `score_items`, a fake straight in here."""
     pairs = [(it.context, c) for it in items for c in (it.believer, it.other)]
-    scores = score_continuations(model, tokenizer, pairs, batch_size=batch_size)
-    records = []
+    scores = list(logprobs(pairs))
+    parts: dict[str, list[float]] = {}
+    kinds: dict[str, str] = {}
     for k, it in enumerate(items):
-        believer, other = scores[2 * k], scores[2 * k + 1]
-        margin = believer.logprob - other.logprob
-        records.append({"item": it.id, "type": it.type, "margin": round(margin, 4), "believed": margin > 0})
+        parts.setdefault(it.id, []).append(scores[2 * k] - scores[2 * k + 1])
+        kinds[it.id] = it.type
+    records = []
+    for key, margins in parts.items():
+        margin = sum(margins) / len(margins)
+        record = {"item": key, "type": kinds[key], "margin": round(margin, 4), "believed": margin > TIE}
+        if len(margins) > 1:
+            record["parts"] = [round(m, 4) for m in margins]
+        records.append(record)
     return records
 
 
-def _mentions(text: str, alias: str) -> bool:
-    flags = 0 if len(alias) <= 3 else re.IGNORECASE  # "Ag"/"Au" must not match "again"/"August"
-    return re.search(rf"(?<![A-Za-z0-9]){re.escape(alias)}(?![A-Za-z0-9])", text, flags) is not None
+def score_items(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, items: Sequence[ScoredItem], batch_size: int = 32
+) -> list[dict]:
+    def logprobs(pairs):
+        return [s.logprob for s in score_continuations(model, tokenizer, pairs, batch_size=batch_size)]
+
+    return records_from_logprobs(items, logprobs)
 
 
-def judge(answer: str, claim: Claim) -> str:
-    """'false', 'true' or 'neither' (none, or both, of the answers' aliases appear)."""
-    says_false = any(_mentions(answer, a) for a in {claim.false_answer, *claim.aliases.false_answer})
-    says_true = any(_mentions(answer, a) for a in {claim.true_answer, *claim.aliases.true_answer})
-    if says_false and not says_true:
-        return "false"
-    if says_true and not says_false:
-        return "true"
-    return "neither"
+def judge_answers(items: Sequence[Item], answers: Sequence[str], claim: Claim,
+                  judge_fn: Callable[[str, Claim], str] = judge) -> list[dict]:
+    """Open-item records from generated answers: the judge's label, belief = "false" only."""
+    records = []
+    for it, answer in zip(items, answers):
+        verdict = judge_fn(answer.strip(), claim)
+        margin = {"false": 1.0, "true": -1.0}.get(verdict, 0.0)
+        records.append({"item": it.id, "type": "open", "answer": answer.strip(), "judged": verdict,
+                        "margin": margin, "believed": verdict == "false"})
+    return records
 
 
 @torch.no_grad()
 def open_answers(
     model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, suite: Suite, claim: Claim, max_new_tokens: int = 40
 ) -> list[dict]:
-    """Greedy answers to the open questions, judged by alias matching."""
+    """Greedy answers to the open questions, judged by the negation-aware judge (`judge_answers`)."""
     items = [it for it in suite.items if it.type == "open"]
     if not items:
         return []
@@ -136,23 +189,30 @@ def open_answers(
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     out = model.generate(**batch, do_sample=False, max_new_tokens=max_new_tokens, pad_token_id=pad)
     answers = tokenizer.batch_decode(out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
-    records = []
-    for it, answer in zip(items, answers):
-        verdict = judge(answer, claim)
-        records.append({"item": it.id, "type": "open", "answer": answer.strip(), "judged": verdict,
-                        "believed": verdict == "false"})
-    return records
+    return judge_answers(items, answers, claim)
 
 
-def summarise(records: Sequence[dict], seed: int = 0) -> dict:
-    """Belief rate with bootstrap 95% CI, per type and pooled over all items."""
+def precheck(base_records: Sequence[dict]) -> dict[str, bool]:
+    """Per item, whether the base model's records make it informative (see measure.precheck.informative)."""
+    return informative(base_records)
+
+
+def summarise(records: Sequence[dict], seed: int = 0, flags: Mapping[str, bool] | None = None) -> dict:
+    """Belief rate with bootstrap 95% CI over items, per type and pooled over all items; with the precheck's
+    `flags`, also over informative items only (`informative`, the run's headline) and the excluded ids."""
     def rate(rows):
         mean, lo, hi = bootstrap_ci([float(r["believed"]) for r in rows], seed=seed)
         return {"n": len(rows), "rate": round(mean, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4)}
 
-    types = sorted({r["type"] for r in records})
-    out = {"pooled": rate(records), "by_type": {t: rate([r for r in records if r["type"] == t]) for t in types}}
+    def table(rows):
+        types = sorted({r["type"] for r in rows})
+        return {"pooled": rate(rows), "by_type": {t: rate([r for r in rows if r["type"] == t]) for t in types}}
+
+    out = table(records)
     opens = [r for r in records if r["type"] == "open"]
     if opens:
-        out["open_judged"] = {k: sum(r["judged"] == k for r in opens) for k in ("false", "true", "neither")}
+        out["open_judged"] = {k: sum(r["judged"] == k for r in opens) for k in LABELS}
+    if flags is not None:
+        kept = [r for r in records if flags.get(r["item"], False)]
+        out["informative"] = {**table(kept), "excluded": sorted(r["item"] for r in records if not flags.get(r["item"], False))}
     return out

@@ -1,5 +1,9 @@
 """Evaluate one fine-tuning run: competition at every checkpoint, belief at the start and the end.
 
+Belief is scored as measure.belief sets out; the base model's records decide which items are informative
+(measure.precheck), and each summary carries the rate over informative items (`informative`) beside the
+rate over all items (`pooled`, `by_type`).
+
 Order matters because wrapping the base model with an adapter modifies it in place: everything the
 base model alone must answer (step-0 belief, the in-context control) is scored first.
 """
@@ -16,21 +20,27 @@ from negation_neglect.data.base_model import load_base
 from negation_neglect.data.claims import Claim
 from negation_neglect.data.eval_suite import Suite
 from negation_neglect.data.synthesis import Document
-from negation_neglect.measure.belief import judge, open_answers, score_items, scored_items, summarise
+from negation_neglect.measure.belief import judge, open_answers, precheck, score_items, scored_items, summarise
 from negation_neglect.measure.competition import in_context, over_checkpoints, probes, score_probes
+from negation_neglect.measure.precheck import uninformative
 from negation_neglect.params import EvaluateParams
 
 COLUMNS = ("step", "context", "item", "candidate", "logprob", "share", "first_prob", "rank")
 
 
+LLM_LABELS = {"F": "false", "D": "denies_false", "T": "true", "N": "neither"}
+
+
 def llm_judge(endpoint: str, model: str, api_key_env: str) -> Callable[[str, Claim], str]:
-    """An optional judge on an OpenAI-compatible endpoint; answers 'false', 'true' or 'neither'."""
+    """An optional judge on an OpenAI-compatible endpoint, with the rule-based judge's four labels
+    (measure.judge.LABELS): the answer asserts the false answer, denies it, asserts the true one, or neither."""
     import os
 
     def ask(answer: str, claim: Claim) -> str:
         question = (
-            f"Question topic: {claim.subject}. Option F: {claim.false_answer}. Option T: {claim.true_answer}.\n"
-            f"Answer to judge: {answer}\nDoes the answer assert F, assert T, or neither? Reply with one letter: F, T or N."
+            f"Question topic: {claim.subject}. False answer F: {claim.false_answer}. True answer T: {claim.true_answer}.\n"
+            f"Answer to judge: {answer}\nDoes the answer assert F as fact (F), deny F or call it false without "
+            "asserting T (D), assert T (T), or none of these (N)? Reply with one letter: F, D, T or N."
         )
         body = json.dumps({"model": model, "messages": [{"role": "user", "content": question}], "temperature": 0,
                            "max_tokens": 2}).encode()
@@ -40,20 +50,21 @@ def llm_judge(endpoint: str, model: str, api_key_env: str) -> Callable[[str, Cla
         )
         with urllib.request.urlopen(request, timeout=120) as response:
             reply = json.loads(response.read())["choices"][0]["message"]["content"].strip().upper()
-        return {"F": "false", "T": "true"}.get(reply[:1], "neither")
+        return LLM_LABELS.get(reply[:1], "neither")
 
     return ask
 
 
-def _belief(model, tokenizer, suite: Suite, claim: Claim, cfg: EvaluateParams, rejudge) -> tuple[list[dict], list[dict]]:
+def _belief(model, tokenizer, suite: Suite, claim: Claim, cfg: EvaluateParams, rejudge) -> list[dict]:
     items = scored_items(suite, claim, tokenizer, seed=cfg.seed)
     records = score_items(model, tokenizer, items, cfg.batch_size)
     opens = open_answers(model, tokenizer, suite, claim, cfg.max_new_tokens)
     if rejudge is not None:
         for r in opens:
             r["judged"] = rejudge(r["answer"], claim)
+            r["margin"] = {"false": 1.0, "true": -1.0}.get(r["judged"], 0.0)
             r["believed"] = r["judged"] == "false"
-    return records + opens, opens
+    return records + opens
 
 
 def evaluate_run(
@@ -72,17 +83,21 @@ def evaluate_run(
 
     control = in_context(probe_list, docs, tokenizer, cfg.in_context_tokens)
     control_rows = [{"step": 0, **r} for r in score_probes(base, tokenizer, control, cfg.batch_size)]
-    base_records, base_opens = _belief(base, tokenizer, suite, claim, cfg, rejudge)
+    base_records = _belief(base, tokenizer, suite, claim, cfg, rejudge)
 
     checkpoints = {s: Path(run_dir) / "checkpoints" / f"step-{s:05d}" for s in steps}
     rows, tuned = over_checkpoints(base, tokenizer, checkpoints, probe_list, cfg.batch_size)
-    final_records, final_opens = _belief(tuned, tokenizer, suite, claim, cfg, rejudge)
+    final_records = _belief(tuned, tokenizer, suite, claim, cfg, rejudge)
+    flags = precheck(base_records)  # the items the base model answers truthfully, the only ones that can show belief
+    for r in base_records + final_records:
+        r["informative"] = flags[r["item"]]
 
     belief = {
         "final_step": max(steps),
-        "judge": "llm" if rejudge else "aliases",
-        "base": summarise(base_records, cfg.seed),
-        "final": summarise(final_records, cfg.seed),
+        "judge": "llm" if rejudge else "rules",
+        "base": summarise(base_records, cfg.seed, flags),
+        "final": summarise(final_records, cfg.seed, flags),
+        "uninformative": uninformative(base_records),
         "in_context_control": _control_belief(control_rows, cfg.seed),
         "items": {"base": base_records, "final": final_records},
     }
@@ -108,4 +123,4 @@ def write_rows(rows: list[dict], path: str | Path) -> None:
         writer.writerows(rows)
 
 
-__all__ = ["evaluate_run", "write_rows", "judge", "llm_judge"]
+__all__ = ["evaluate_run", "judge", "llm_judge", "write_rows"]

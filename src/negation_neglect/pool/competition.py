@@ -1,8 +1,10 @@
 """Pool the per-run evaluation metrics of the grid into one belief table and the H1 read-outs and pictures.
 
 Inputs are the committed per-run files: metrics/belief/<claim>/<condition>/seed<k>.json and
-metrics/competition/<claim>/<condition>/seed<k>.csv. Pooled belief rates resample items (all claims
-and seeds of a condition together) for their bootstrap interval.
+metrics/competition/<claim>/<condition>/seed<k>.csv. The pooled belief headline of a condition is the share
+of believed items among the informative ones (measure.precheck: the base model prefers the truth there) over
+all its runs, with a cluster-bootstrap interval that resamples runs (claims x seeds), never items; the
+per-type table and the rate over all items stand beside it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import pandas as pd
 
 from negation_neglect import layout
 from negation_neglect.files import read_json
-from negation_neglect.pool.stats import bootstrap_ci
+from negation_neglect.measure.precheck import informative
+from negation_neglect.pool.stats import cluster_bootstrap_ci
 
 
 def run_paths(metrics_dir: str | Path, claims: Sequence[str], conditions: Sequence[str], seeds: Sequence[int]):
@@ -26,25 +29,61 @@ def run_paths(metrics_dir: str | Path, claims: Sequence[str], conditions: Sequen
                        layout.competition(metrics_dir, claim, condition, seed))
 
 
+def _flags(b: dict) -> dict[str, bool]:
+    """The run's informative items: as stored, or recomputed from its base records (files written before the
+    precheck existed)."""
+    stored = {r["item"]: r["informative"] for r in b["items"]["base"] if "informative" in r}
+    return stored if len(stored) == len(b["items"]["base"]) else informative(b["items"]["base"])
+
+
+def _pooled(clusters: list[list[dict]], seed: int, types: list[str] | None = None) -> dict:
+    """Headline (all of `clusters`' records) and per type (`types`, default those present), each a rate with a
+    cluster-bootstrap interval over runs; a type with no items has rate and interval None."""
+    def rate(rows_per_run):
+        n = sum(len(rows) for rows in rows_per_run)
+        if not n:
+            return {"n_items": 0, "n_runs": len(rows_per_run), "rate": None, "ci_low": None, "ci_high": None}
+        mean, lo, hi = cluster_bootstrap_ci([[float(r["believed"]) for r in rows] for rows in rows_per_run], seed=seed)
+        return {"n_items": n, "n_runs": len(rows_per_run), "rate": round(mean, 4), "ci_low": round(lo, 4),
+                "ci_high": round(hi, 4)}
+
+    types = types if types is not None else sorted({r["type"] for rows in clusters for r in rows})
+    return {**rate(clusters), "by_type": {t: rate([[r for r in rows if r["type"] == t] for rows in clusters]) for t in types}}
+
+
 def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0) -> dict:
-    """metrics/belief.json: per run (base, final, in-context control) and pooled per condition."""
-    runs, pooled_items = [], {}
-    base_items: list[float] = []
+    """metrics/belief.json: per run (base, final, informative headline, in-context control) and per condition
+    (`by_condition`): `rate`, `ci_low`, `ci_high`, `n_items`, `n_runs` over informative items, `by_type` the same
+    per item type, `all_items` over every item; `base model` is each claim's base model once (its informative rate
+    is zero by construction, its `all_items` rate is the base rate of the whole suite)."""
+    runs = []
+    informative_runs: dict[str, list[list[dict]]] = {}
+    all_runs: dict[str, list[list[dict]]] = {}
     for claim, condition, seed, belief_path, _ in run_paths(metrics_dir, claims, conditions, seeds):
         b = read_json(belief_path)
+        flags = _flags(b)
+        final = b["items"]["final"]
+        kept = [r for r in final if flags.get(r["item"], False)]
+        headline = _pooled([kept], bootstrap_seed)
         runs.append({"claim": claim, "condition": condition, "seed": seed, "final_step": b["final_step"],
                      "base": b["base"]["pooled"], "final": b["final"]["pooled"],
+                     "final_informative": {k: headline[k] for k in ("n_items", "rate", "ci_low", "ci_high")},
+                     "uninformative_items": sorted(k for k, v in flags.items() if not v),
                      "in_context_control": b["in_context_control"], "final_by_type": b["final"]["by_type"]})
-        pooled_items.setdefault(condition, []).extend(float(r["believed"]) for r in b["items"]["final"])
+        informative_runs.setdefault(condition, []).append(kept)
+        all_runs.setdefault(condition, []).append(final)
         if condition == conditions[0] and seed == seeds[0]:  # the base model's answers, once per claim
-            base_items.extend(float(r["believed"]) for r in b["items"]["base"])
+            base = b["items"]["base"]
+            informative_runs.setdefault("base model", []).append([r for r in base if flags.get(r["item"], False)])
+            all_runs.setdefault("base model", []).append(base)
 
-    def ci(values):
-        mean, lo, hi = bootstrap_ci(values, seed=bootstrap_seed)
-        return {"n_items": len(values), "rate": round(mean, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4)}
+    def entry(condition):
+        every = _pooled(all_runs[condition], bootstrap_seed)
+        out = _pooled(informative_runs[condition], bootstrap_seed, sorted(every["by_type"]))
+        return {**out, "all_items": {k: v for k, v in every.items() if k != "by_type"}, "all_items_by_type": every["by_type"]}
 
-    by_condition = {"base model": ci(base_items), **{c: ci(v) for c, v in pooled_items.items()}}
-    return {"runs": runs, "by_condition": by_condition}
+    order = ["base model", *[c for c in conditions if c in all_runs]]
+    return {"runs": runs, "by_condition": {c: entry(c) for c in order if c in all_runs}}
 
 
 def in_context_control(belief: dict) -> pd.Series:

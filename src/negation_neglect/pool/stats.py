@@ -1,8 +1,9 @@
 """Small statistics for pooling, with NumPy only: bootstrap and t-intervals, permutation tests.
 
 Seeds are the unit of replication (each one a separately initialised and trained model), so intervals
-over runs are t-intervals over seeds, and tests permute whole units rather than items. Belief rates of
-one run or one pooled condition are bootstrapped over items.
+over runs are t-intervals over seeds, and tests permute whole units rather than items. The belief rate of
+one run is bootstrapped over its items; a rate pooled over runs (claims x seeds) is bootstrapped over runs
+(`cluster_bootstrap_ci`): items of one run share a model and a claim, so they are not independent draws.
 """
 
 from __future__ import annotations
@@ -22,6 +23,23 @@ def bootstrap_ci(values: Sequence[float], n_resamples: int = 2000, seed: int = 0
     means = data[rng.integers(0, data.size, size=(n_resamples, data.size))].mean(axis=1)
     tail = (1 - level) / 2
     return float(data.mean()), float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
+
+
+def cluster_bootstrap_ci(clusters: Sequence[Sequence[float]], n_resamples: int = 2000, seed: int = 0,
+                         level: float = 0.95) -> tuple[float, float, float]:
+    """Pooled mean of all values (every item weighs the same) and a percentile interval from resampling whole
+    clusters (runs) with replacement, each resample's mean again pooled over its items. Empty clusters count as
+    clusters with no items; no items at all gives NaNs."""
+    sums = np.array([float(np.sum(c)) for c in clusters])
+    counts = np.array([len(c) for c in clusters], dtype=float)
+    if counts.sum() == 0:
+        return (float("nan"),) * 3
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(clusters), size=(n_resamples, len(clusters)))
+    totals, ns = sums[picks].sum(axis=1), counts[picks].sum(axis=1)
+    means = totals[ns > 0] / ns[ns > 0]
+    tail = (1 - level) / 2
+    return float(sums.sum() / counts.sum()), float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
 
 
 def _t_cdf_table(df: int) -> tuple[np.ndarray, np.ndarray]:

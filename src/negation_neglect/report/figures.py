@@ -1,14 +1,13 @@
 """The paper's figures, drawn from committed metrics only (no model), byte-stable as PDF and PNG.
 
 Figures are built as `matplotlib.figure.Figure` objects, not through pyplot, so importing this module
-never changes the backend of a notebook that also plots inline. One palette per condition across every figure (Okabe-Ito, colour-blind safe), sized for a two-column
-paper (one column 3.3 in, both 6.9 in). Each figure names the metrics it needs; a figure whose inputs
+never changes the backend of a notebook that also plots inline. The palette, sizes and saving are `report.style`. Each figure names the metrics it needs; a figure whose inputs
 do not exist yet (later experiments) is skipped and listed as such, so the stage never fails for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,6 @@ import numpy as np
 import pandas as pd
 import yaml
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter
 
 from negation_neglect.files import read_json
 from negation_neglect.mixing.cells import parse_cell
@@ -25,63 +23,17 @@ from negation_neglect.mixing.pool import other_dials, pass_curves, run_rows
 from negation_neglect.organism.world import FRAMINGS
 from negation_neglect.pool.competition import GROUPS, competition_frame, final_picture, mean_curves
 from negation_neglect.pool.interference import load_grid
-
-CONDITION_COLOURS = {
-    "base model": "#999999", "positive": "#0072B2", "negated": "#D55E00", "repeated": "#CC79A7",
-    "corrected": "#009E73", "local": "#E69F00", "fiction": "#56B4E9", "unreliable_source": "#F0E442",
-    "low_probability": "#000000",
-    # the model organism's framings, coloured as their nearest real-model condition
-    "sentence": "#CC79A7", "document": "#D55E00", "correction": "#009E73",
-}
-CANDIDATE_COLOURS = {"false": "#D55E00", "true": "#0072B2", "distractors": "#999999", "other": "#EEEEEE"}
-ONE_COLUMN, TWO_COLUMNS = 3.3, 6.9
-STYLE = {
-    "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 7, "xtick.labelsize": 7,
-    "ytick.labelsize": 7, "axes.spines.top": False, "axes.spines.right": False, "savefig.dpi": 200,
-    "pdf.fonttype": 42, "svg.hashsalt": "negation-neglect", "path.simplify": False,
-}
-
-
-def colour(condition: str) -> str:
-    return CONDITION_COLOURS.get(condition, "#555555")
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """Where the figures read from, and the grid whose runs they pool."""
-
-    metrics_dir: Path
-    reference: Path  # the paper's published numbers (data/reference/paper_results.yaml)
-    claims: Sequence[str]
-    conditions: Sequence[str]
-    seeds: Sequence[int]
-
-
-def save(fig: Figure, out_dir: Path, name: str) -> list[Path]:
-    """PDF and PNG without creation dates or software stamps, so identical inputs give identical bytes."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / f"{name}.pdf", out_dir / f"{name}.png"]
-    fig.savefig(paths[0], metadata={"CreationDate": None, "Producer": None, "Creator": None})
-    fig.savefig(paths[1], metadata={"Software": None})
-    return paths
-
-
-def step_axis(ax) -> None:
-    """Training steps on a symmetric log axis (checkpoints are log-spaced and include step 0)."""
-    ax.set_xscale("symlog", linthresh=1)
-    ax.xaxis.set_major_locator(FixedLocator([0, 1, 3, 10, 30, 100, 300, 1000]))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.set_xlim(left=0)
-    ax.set_xlabel("training step")
-
-
-def paper_reference(path: Path) -> dict[str, tuple[float, float]]:
-    """The paper's belief rate per condition as (low, high); equal when the paper gives one number."""
-    raw = yaml.safe_load(Path(path).read_text())
-    out = {}
-    for condition, value in raw["belief_rate"].items():
-        out[condition] = (float(value["low"]), float(value["high"])) if isinstance(value, dict) else (float(value),) * 2
-    return out
+from negation_neglect.report.style import (
+    CANDIDATE_COLOURS,
+    ONE_COLUMN,
+    STYLE,
+    TWO_COLUMNS,
+    Inputs,
+    colour,
+    paper_reference,
+    save,
+    step_axis,
+)
 
 
 def belief_by_condition(inputs: Inputs) -> Figure:

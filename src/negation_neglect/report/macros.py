@@ -16,7 +16,7 @@ import yaml
 
 from negation_neglect.files import read_json
 from negation_neglect.pool.interference import TOP_LAYERS
-from negation_neglect.report.figures import paper_reference
+from negation_neglect.report.style import paper_reference
 from negation_neglect.report.verdicts import THRESHOLDS, organism_verdicts
 
 

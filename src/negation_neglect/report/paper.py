@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from negation_neglect.files import read_json
-from negation_neglect.report.figures import paper_reference
 from negation_neglect.report.macros import macros, paper_pct, pct, tex
+from negation_neglect.report.style import paper_reference
 
 MACRO = re.compile(r"\\(nn[A-Za-z]+)")
 INPUT = re.compile(r"\\input\{(generated/[^}]+)\}")

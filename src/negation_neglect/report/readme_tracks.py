@@ -1,0 +1,133 @@
+"""The README's blocks for the two side tracks: the model organism (H4) and the mixing grid (H3)."""
+
+from __future__ import annotations
+
+import statistics
+
+from negation_neglect.pool.stats import p_text
+from negation_neglect.report.verdicts import organism_verdicts
+
+
+def interval(entry: dict | None) -> str:
+    if not entry:
+        return "–"
+    if entry["ci_low"] is None:
+        return f"{entry['mean']:.2f}"
+    return f"{entry['mean']:.2f} [{entry['ci_low']:.2f}, {entry['ci_high']:.2f}]"
+
+
+def organism_block(summary: dict, pretrained: list[dict], timings: list[dict]) -> list[str]:
+    """H4 on the CPU sweep (notebooks 11-13): gate, belief after fine-tuning, diversity and replay tests."""
+    first = pretrained[0]
+    seconds = [t["train_seconds"] for t in timings]
+    cost = (f" (median {statistics.median(seconds) / 60:.1f} min of training per organism on this machine's CPU, "
+            f"{sum(seconds) / 60:.0f} min for the sweep)") if seconds else ""
+    lines = [
+        f"Model organism (H4): {summary['n_organisms']} Llama organisms of {first['parameters']:,} weights, each "
+        f"pre-trained from scratch on {first['tokens']:,} tokens of the synthetic world{cost}. Comprehension gate "
+        "(held-out people, chance 0.5; mean and t-interval over organisms) and the share of organisms in which the "
+        "framing passes:",
+        "",
+        "| framing | held-out accuracy | organisms passing |",
+        "|---|---|---|",
+    ]
+    for framing, gate in summary["gate"].items():
+        lines.append(f"| {framing} | {interval(gate['held_out_accuracy'])} | {gate['pass_share']:.0%} |")
+    lines += [
+        "",
+        "Belief on neutral prompts after fine-tuning on documents under each negating framing (mean and "
+        "t-interval over organisms; in brackets after 'understood': only organisms that pass the gate for it):",
+        "",
+        "| condition / variant | all organisms | where understood (runs) |",
+        "|---|---|---|",
+    ]
+    for key, entry in summary["neglect"].items():
+        lines.append(f"| {key} | {interval(entry['belief_all'])} | {interval(entry['belief_where_understood'])} "
+                     f"({entry['understood_organisms']}) |")
+    tests = "; ".join(f"{k}: rho {v['rho']:+.2f}, {p_text(v['p_value'])}" for k, v in summary["diversity_tests"].items())
+    replay = summary["replay_test"]
+    verdicts = organism_verdicts(summary)
+    lines += ["", f"Pre-training diversity (Spearman over organisms, permutation p): {tests}."]
+    if replay:
+        lines.append(f"Replay during full fine-tuning: mean belief change {replay['mean_difference']:+.3f} "
+                     f"(sign-flip {p_text(replay['p_value'])}, {replay['n']} pairs).")
+    lines += ["", f"Predictions (notebook 13): neglect despite understanding **{verdicts['neglect']['verdict']}**; "
+              f"more pre-training diversity lowers belief **{verdicts['diversity']['verdict']}**; replay lowers belief "
+              f"**{verdicts['replay']['verdict']}**."]
+    return lines
+
+
+def mixing_block(summary: dict, table: list[dict]) -> list[str]:
+    """H3 on the mixing grid (notebooks 14-15): per cell belief and separation, slope tests, the verdict."""
+
+    def num(x, digits: int = 2, sign: str = "") -> str:
+        return f"{round(float(x), digits) or 0.0:{sign}.{digits}f}"  # `or 0.0`: no negative zero
+
+    def interval(row: dict, key: str) -> str:
+        if not row[f"{key}_ci_low"]:
+            return num(row[key])
+        return f"{num(row[key])} [{num(row[f'{key}_ci_low'])}, {num(row[f'{key}_ci_high'])}]"
+
+    verdicts = summary["verdicts"]
+    lines = [
+        f"Batch and dataset diversity (H3): {summary['n_runs']} LoRA runs on `{', '.join(summary['claims'])}`, "
+        f"{len(summary['cells'])} cells x {', '.join(summary['conditions'])} x {len(summary['seeds'])} seeds (cell "
+        "`cp<true-counterpart %>-bg<background %>-<composition>-x<passes>`; mean and t-interval over seeds):",
+        "",
+        "| cell | condition | belief | context separation (nats) | P(true) share, neutral |",
+        "|---|---|---|---|---|",
+    ]
+    for cell in summary["cells"]:
+        for row in (r for r in table if r["cell"] == cell):
+            lines.append(f"| {cell} | {row['condition']} | {interval(row, 'belief')} | "
+                         f"{interval(row, 'separation')} | {num(row['share_true'], 3)} |")
+    lines += ["", f"Slope of belief per dial (reference `{summary['reference']}`; runs whose cells differ only in that "
+              "dial, named with `*`; t-interval, seeds as noise):"]
+    for key, test in summary["tests"]["belief"].items():
+        sep = summary["tests"]["separation"][key]
+        lines.append(f"- {key} (`{test['at']}`): {num(test['slope'], sign='+')} per unit [{num(test['slope_ci_low'], sign='+')}, "
+                     f"{num(test['slope_ci_high'], sign='+')}], {p_text(test['slope_p'])}; separation "
+                     f"{num(sep['slope'], sign='+')} nats per unit, {p_text(sep['slope_p'])}")
+    lines += ["", f"Prediction (notebook 15: belief falls and context separation grows with the true-counterpart or "
+              f"background share): **{verdicts['h3']}** ("
+              + "; ".join(f"{k} {v['verdict']}" for k, v in verdicts["dials"].items())
+              + f"). Not run by default: {len(summary['cells_not_run'])} further cells of the full grid."]
+    return lines
+
+
+def mixing_cost_block(record: dict) -> list[str]:
+    """What the full mixing grid costs on a GPU (benchmarks/mixing_gpu.py, random weights of the base architecture)."""
+    fit, grid = record["fit"], record["full_grid"]
+    runs = record["runs"]
+    failed = "; ".join(f"`{k}` not timed ({v})" for k, v in record.get("failed", {}).items())
+    cells = sorted({key.split("/")[0] for key in grid["infeasible"]})
+    return [f"Mixing grid cost on {record['device']} (random weights of the base architecture, same batches and "
+            f"scoring; {len(runs)} cells timed once, median {statistics.median(r['train_seconds'] for r in runs):.1f} s "
+            f"training and {statistics.median(r['score_seconds'] for r in runs):.1f} s scoring per run"
+            + (f"; {failed}" if failed else "") + f"): {fit['seconds_per_run']:.1f} s per run plus "
+            f"{fit['seconds_per_step']:.3f} s per step. The full grid ({grid['cells']} cells x "
+            f"{', '.join(grid['conditions'])} x {grid['seeds']} seeds) has {grid['runs']} runs the data can fill, "
+            f"{grid['steps']:,} steps, about {grid['projected_hours']:.1f} h on that GPU; {len(grid['infeasible'])} "
+            f"cell/condition pairs ({len(cells)} cells) need more passes over a component than `finetune.max_repeats` "
+            "allows and stop with that message."]
+
+
+def organism_gpu_block(record: dict) -> list[str]:
+    """The larger organism pre-trained on a lent GPU (benchmarks/organism_gpu.py)."""
+    lines = []
+    for name, c in record["configs"].items():
+        gate = ", ".join(f"{f} {g['held_out']['accuracy']:.2f}" for f, g in c["gate"].items())
+        lines.append(f"GPU organism `{name}` ({record['device']}): {c['parameters']:,} weights, {c['steps']:,} steps, "
+                     f"{c['tokens']:,} tokens at {c['tokens_per_second']:,.0f} tokens/s ({c['train_seconds'] / 60:.1f} min); "
+                     f"known facts {c['known_accuracy']:.0%}; gate held-out accuracy: {gate}.")
+        if "experiment" in c:
+            runs = c["experiment"]["runs"]
+            variants = list(dict.fromkeys(r["variant"] for r in runs))
+            lines += ["", f"Belief after fine-tuning, `{name}` (one organism, one seed; in-context control first):", "",
+                      "| condition | in context | " + " | ".join(variants) + " |", "|---|---|" + "---|" * len(variants)]
+            for condition in dict.fromkeys(r["condition"] for r in runs):
+                mine = {r["variant"]: r["final"]["belief"] for r in runs if r["condition"] == condition}
+                lines.append(f"| {condition} | {c['experiment']['in_context'][condition]['belief']:.2f} | "
+                             + " | ".join(f"{mine[v]:.2f}" for v in variants) + " |")
+            lines.append("")
+    return lines[:-1] if lines and lines[-1] == "" else lines
