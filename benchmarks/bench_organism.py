@@ -7,10 +7,10 @@ costs casts on small ones). Every configuration runs the real pre-training loop 
 real batch generator) in a fresh subprocess, in an order that rotates from round to round; throughput
 counts the step *and* its batch generation (end to end), median over the measured steps.
 
-- `ours`: every speedup of `FullSpeedups` on, precision from params.yaml (`auto`).
-- `baseline`: every speedup off (`FullSpeedups.none()`), the same precision: the first organism trainer.
-- `without_<name>`: every speedup but one.
-- `ours_fp32` / `ours_bf16`: this trainer at a fixed precision.
+- `ours`: every candidate of `FullSpeedups` on (`FullSpeedups.all()`), precision from params.yaml (`auto`).
+- `baseline`: every candidate off (`FullSpeedups.none()`, the default): the organism trainer as it runs.
+- `without_<name>`: every candidate but one.
+- `ours_fp32` / `ours_bf16`: every candidate on, at a fixed precision.
 
 Numerics: the loss curves of `ours` and `baseline` over the measured steps, and their largest difference.
 
@@ -47,7 +47,7 @@ def run(kind: str, steps: int) -> dict:
                                 cfg.model.vocab_size)
     size = ModelSize(hidden=cfg.model.hidden, layers=cfg.model.layers, heads=cfg.model.heads,
                      intermediate=cfg.model.intermediate)
-    speedups = FullSpeedups.none() if kind == "baseline" else FullSpeedups()
+    speedups = FullSpeedups.none() if kind == "baseline" else FullSpeedups.all()
     if kind.startswith("without_"):
         speedups = dataclasses.replace(speedups, **{kind.removeprefix("without_"): False})
     precision = {"ours_fp32": "fp32", "ours_bf16": "bf16"}.get(kind, p.precision)
