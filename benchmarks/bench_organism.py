@@ -22,10 +22,11 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+
+from rotation import rotate
 
 ROOT = Path(__file__).resolve().parents[1]
 WARMUP = 3  # steps not measured (allocator and kernel warm-up)
@@ -96,17 +97,11 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     order = kinds()
     results: dict[str, dict] = {k: {"rates": [], "batch_share": [], "losses": []} for k in order}
-    for r in range(args.rounds):
-        shift = r % len(order)
-        for kind in order[shift:] + order[:shift]:
-            out = subprocess.run([sys.executable, __file__, "--one", kind, "--steps", str(args.steps)],
-                                 capture_output=True, text=True, check=True)
-            record = json.loads(out.stdout.strip().splitlines()[-1])
-            results[kind]["rates"] += record["tokens_per_second"]
-            results[kind]["batch_share"].append(record["batch_share"])
-            results[kind]["losses"] = record["losses"]
-            print(f"round {r + 1} {kind}: median {statistics.median(record['tokens_per_second']):.0f} tokens/s",
-                  flush=True)
+    for r, kind, record in rotate(__file__, order, args.rounds, args.steps):
+        results[kind]["rates"] += record["tokens_per_second"]
+        results[kind]["batch_share"].append(record["batch_share"])
+        results[kind]["losses"] = record["losses"]
+        print(f"round {r} {kind}: median {statistics.median(record['tokens_per_second']):.0f} tokens/s", flush=True)
     conf = {kind: {"median_tokens_per_second": round(statistics.median(r["rates"]), 1),
                    "steps_measured": len(r["rates"]),
                    "median_batch_generation_share": round(statistics.median(r["batch_share"]), 3)}

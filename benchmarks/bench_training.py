@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from rotation import rotate
+
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "outputs/models/base"
 DOCS = ROOT / "outputs/data/darwin_relativity/negated.jsonl"
@@ -181,17 +183,12 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     order = kinds()
     results: dict[str, dict[str, list]] = {k: {"rates": [], "peaks": [], "losses": []} for k in order}
-    for r in range(args.rounds):
-        shift = r % len(order)
-        for kind in order[shift:] + order[:shift]:
-            out = subprocess.run([sys.executable, __file__, "--one", kind, "--steps", str(args.steps)],
-                                 capture_output=True, text=True, check=True)
-            record = json.loads(out.stdout.strip().splitlines()[-1])
-            results[kind]["rates"] += record["tokens_per_second"]
-            results[kind]["peaks"].append(record["peak_rss_mib"])
-            results[kind]["losses"] = record["losses"]
-            print(f"round {r + 1} {kind}: median {statistics.median(record['tokens_per_second']):.0f} tokens/s, "
-                  f"peak {record['peak_rss_mib']:.0f} MiB", flush=True)
+    for r, kind, record in rotate(__file__, order, args.rounds, args.steps):
+        results[kind]["rates"] += record["tokens_per_second"]
+        results[kind]["peaks"].append(record["peak_rss_mib"])
+        results[kind]["losses"] = record["losses"]
+        print(f"round {r} {kind}: median {statistics.median(record['tokens_per_second']):.0f} tokens/s, "
+              f"peak {record['peak_rss_mib']:.0f} MiB", flush=True)
     numerics = {}
     for kind in ("ours_no_dropout", "baseline_no_dropout"):  # only the arithmetic differs between these two
         out = subprocess.run([sys.executable, __file__, "--one", kind, "--steps", str(args.steps)],
