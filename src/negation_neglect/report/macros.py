@@ -86,6 +86,10 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
         out[f"nnInContext{camel(condition)}"] = pct(statistics.mean(rates))
     items = {len(r["final_by_type"]) for r in belief["runs"]}
     out["nnItemTypes"] = str(max(items)) if items else "0"
+    if (metrics_dir / "judge_agreement.json").is_file():  # the open-answer judge against answers read by hand
+        judged = read_json(metrics_dir / "judge_agreement.json")["rows"]
+        out["nnJudgeAgreement"] = f"{100 * judged['agreement']:.1f}"
+        out["nnJudgeAnswers"] = str(judged["n"])
 
     for condition, (low, high) in paper_reference(Path(reference)).items():
         out[f"nnPaperBelief{camel(condition)}"] = paper_pct(low, high)
