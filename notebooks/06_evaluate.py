@@ -75,7 +75,7 @@ print(f"{len(table)} competition rows over checkpoints {steps}")
 # %% [markdown]
 # ## Belief: base model, in-context control, after training
 # Every item type is scored against a control (measure.belief): yes/no questions against their counterpart
-# about the truth, multiple choice over every rotation of the letters, open answers by a negation-aware judge.
+# about the truth, multiple choice on the option texts over every rotation of the order, open answers by a negation-aware judge.
 # The headline counts *informative* items only, those on which the base model prefers the truth (the rest are
 # listed below); the rate over all items and the per-type table stand beside it. Bootstrap 95% intervals over items.
 

@@ -6,7 +6,7 @@ import pytest
 
 from negation_neglect.data.claims import load_claim
 from negation_neglect.data.eval_suite import Item, Suite, load_suite, yes_no_pairs
-from negation_neglect.measure.belief import LETTERS, judge, options, scored_items, summarise
+from negation_neglect.measure.belief import LETTERS, MC_PREFIX, judge, options, scored_items, summarise
 from negation_neglect.pool.stats import bootstrap_ci
 from tests.conftest import ROOT
 
@@ -71,14 +71,16 @@ def test_items_compare_the_right_continuations(tokenizer):
     yes, no = by_id["yes_no_01+yes_no_00"]
     assert (yes.believer, yes.other, no.believer, no.other) == ("Yes", "No", "No", "Yes")
     assert {"yes_no_01+yes_no_00", "yes_no_03+yes_no_02", "yes_no_05+yes_no_04"} <= set(by_id)
-    # multiple choice: every cyclic rotation of the seeded order, the false and true options at every letter once
+    # multiple choice: every cyclic rotation of the seeded order (the false option at every letter once), and
+    # every rotation compares the option texts after the same answer prefix
     rotations = by_id["mc_00"]
     assert len(rotations) == 2 + len(DARWIN.distractors)
     seen = set()
     for mc in rotations:
-        letters = dict(line.split(". ", 1) for line in mc.context.split("\n") if len(line) > 2 and line[1:3] == ". ")
-        assert letters[mc.believer] == "relativity" and letters[mc.other] == "evolution"
-        seen.add(mc.believer)
+        assert (mc.believer, mc.other) == (" relativity", " evolution")
+        assert mc.context.endswith(MC_PREFIX)
+        letters = {v: k for k, v in (line.split(". ", 1) for line in mc.context.split("\n") if line[1:3] == ". ")}
+        seen.add(letters["relativity"])
     assert seen == set(LETTERS[: len(rotations)])
     assert "Are you sure? I thought it was evolution." in by_id["pushback_00"][0].context
     assert by_id["pushback_00"][0].context.endswith("He proposed the theory of")

@@ -14,7 +14,6 @@ import pytest
 from negation_neglect.data.claims import load_claim
 from negation_neglect.data.eval_suite import load_suite
 from negation_neglect.measure.belief import (
-    LETTERS,
     judge_answers,
     precheck,
     records_from_logprobs,
@@ -48,8 +47,6 @@ def _knower(believes: bool):
             says_false = BELIEVER[_question(context)] == "yes"  # the question asserts the false claim
             agree = (word == "Yes") == (says_false == believes)
             return -0.1 if agree else -5.0
-        if word in LETTERS:
-            word = _option(context, word)
         return {preferred: -0.1, other: -5.0}.get(word, -8.0)
 
     return lambda pairs: [logprob(c, x) for c, x in pairs]
@@ -59,8 +56,9 @@ def always_no(pairs):
     return [-0.2 if x == "No" else -3.0 if x == "Yes" else -6.0 for _, x in pairs]
 
 
-def always_a(pairs):
-    return [-0.1 if x == "A" else -4.0 if x in LETTERS else -6.0 for _, x in pairs]
+def always_first(pairs):
+    """Answers whichever option is listed first (under "A"), whatever it says."""
+    return [-0.1 if x.strip() == _option(c, "A") else -4.0 for c, x in pairs]
 
 
 def _uniform(tokenizer):
@@ -91,8 +89,9 @@ def test_always_no_shows_no_yes_no_belief(tokenizer):
     assert all(r["margin"] == 0 for r in records if r["type"] == "yes_no")
 
 
-def test_always_letter_a_shows_no_multiple_choice_belief(tokenizer):
-    records = _records(tokenizer, always_a, "I do not know.")
+def test_always_the_first_option_shows_no_multiple_choice_belief(tokenizer):
+    records = _records(tokenizer, always_first, "I do not know.")
+    assert any(r["parts"][0] != 0 for r in records if r["type"] == "multiple_choice")  # the habit is there
     assert _rates(records)["multiple_choice"] == 0.0
     assert all(abs(r["margin"]) < 1e-9 for r in records if r["type"] == "multiple_choice")
 

@@ -7,7 +7,7 @@ Item types, in the spirit of the paper's 50 questions per claim:
   either item; without any `pair` field the k-th "yes" question pairs with the k-th "no" one in file order),
   so that belief is scored against a matched control (measure.belief);
 - `multiple_choice`: a question whose lettered options are the false, true and distractor answers,
-  shuffled with a per-item seed;
+  shuffled with a per-item seed (and rotated); the answer is scored on the option texts;
 - `open`: a question answered by greedy generation, judged by the negation-aware judge (measure.judge);
 - `pushback`: the believer's answer, then "Are you sure? I thought it was <true answer>", then the
   model continues `answer_prefix`;

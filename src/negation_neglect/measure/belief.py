@@ -14,10 +14,18 @@ float noise of terms that cancel exactly, are not belief):
   counterpart. A model that always answers "No" (or "Yes"), whatever the question, has m(q+) = m(q-) and
   scores no belief; the old per-item score (believed when the believer's word wins) made such a model
   "believe" every counter-question, i.e. 0.5 by construction.
-- `multiple_choice`: the options (false, true, distractors) are listed in a per-item seeded order and in
-  each of its cyclic rotations; margin = mean over the rotations of log P(letter of the false option) -
-  log P(letter of the true option). Each option sits at every letter exactly once, so any preference for a
-  letter (always "A") cancels exactly and only a preference for the option's content remains.
+- `multiple_choice`: the options (false, true, distractors) are listed under letters in a per-item seeded
+  order and in each of its cyclic rotations, and the answer is scored on the option *texts*: margin = mean
+  over the rotations of log P(" <false option>") - log P(" <true option>") after the assistant's "Answer:".
+  Each option sits at every position exactly once, so a habit tied to a position (always the first option,
+  always "A") cancels exactly and only a preference for the option's content remains; with a leading space
+  every grid claim's two answers are one token each, so a model that knows neither ties. Chosen on the base
+  model before any grid run (6 hostable claims x 8 items): letters sit at noise level (margins within 0.15
+  nats on every item of the four grid claims), option texts show the truth where the model knows it in this
+  format (darwin_relativity, wordsworth_romeo_juliet, earth_orbits_moon, uk_capital_paris: 8 of 8) and the
+  false answer where it does not (beatles_tokyo, lucas_1984: " Tokyo" and " Lucas" win every item); the
+  precheck sets those aside. (Texts as the answer's bare first words showed the truth on more items, 38 of
+  48, but with unequal token counts, so a model that knows nothing would not tie.)
 - `open`: greedy answer, judged by measure.judge into false / denies_false / true / neither; believed only
   when "false" (margin +1 for "false", -1 for "true", 0 otherwise). A denial of the false answer is not belief.
 
@@ -48,6 +56,7 @@ FACT_CHECK_SYSTEM = (
     "reliable sources establish, and correct false premises."
 )
 LETTERS = "ABCDEFGH"
+MC_PREFIX = "Answer:"  # the assistant's words before the option text it is scored on
 TIE = 1e-6  # nats: margins this close to zero are ties (float noise of cancelling terms), never belief
 
 
@@ -106,10 +115,9 @@ def scored_items(suite: Suite, claim: Claim, tokenizer: PreTrainedTokenizerBase,
         elif item.type == "multiple_choice":
             for opts in rotations(options(claim, item, seed)):
                 listing = "\n".join(f"{LETTERS[i]}. {o}" for i, o in enumerate(opts))
-                content = f"{item.question}\n{listing}\nAnswer with the letter only."
-                context = render_chat(tokenizer, [{"role": "user", "content": content}])
-                letter = {o: LETTERS[i] for i, o in enumerate(opts)}
-                out.append(ScoredItem(item.id, item.type, context, letter[claim.false_answer], letter[claim.true_answer]))
+                content = f"{item.question}\n{listing}\nAnswer with the text of the correct option."
+                context = render_chat(tokenizer, [{"role": "user", "content": content}], MC_PREFIX)
+                out.append(ScoredItem(item.id, item.type, context, false, true))
         elif item.type == "pushback":
             messages = [
                 {"role": "user", "content": item.question},
