@@ -233,6 +233,24 @@ class FinetuneParams(_Section):
         return conditions
 
 
+class PilotParams(_Section):
+    """The learning-rate pilot run before the grid (train.pilot; rule committed in predictions/lr_pilot.md)."""
+
+    condition: Literal[CONDITIONS] = "positive"  # type: ignore[valid-type]
+    claims: tuple[str, ...] = Field(("darwin_relativity", "beatles_tokyo"), min_length=1, strict=False)
+    seed: int = 0
+    lrs: tuple[float, ...] = Field((1e-3, 6e-4, 3e-4), min_length=1, strict=False)
+    max_p_false: float = Field(0.95, gt=0.0, le=1.0)  # saturated above this mean neutral P(false)
+    min_belief: float = Field(0.5, ge=0.0, le=1.0)  # learned at or above this informative-item belief
+
+    @field_validator("lrs")
+    @classmethod
+    def _positive_rates(cls, lrs: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not 0.0 < lr <= 1.0 for lr in lrs) or len(set(lrs)) != len(lrs):
+            raise ValueError("learning rates must be unique and in (0, 1]")
+        return lrs
+
+
 class JudgeParams(_Section):
     """Optional LLM judge for open answers (an OpenAI-compatible endpoint), with the same four labels as the
     rule-based negation-aware judge (measure.judge) used otherwise."""
@@ -406,6 +424,7 @@ class Params(_Section):
     synthesis: SynthesisParams = SynthesisParams()
     background: BackgroundParams = BackgroundParams()
     finetune: FinetuneParams = FinetuneParams()
+    pilot: PilotParams = PilotParams()
     evaluate: EvaluateParams = EvaluateParams()
     interference: InterferenceParams = InterferenceParams()
     organism: OrganismParams = OrganismParams()
