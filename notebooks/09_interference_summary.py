@@ -37,7 +37,7 @@
 # (defaults: negation_neglect.layout for the grid item named here; a test keeps them equal).
 from negation_neglect.params import defaults
 
-finetune = defaults("finetune")
+interference = defaults("interference")  # its claims, conditions and seeds: the runs pooled
 metrics_dir = "metrics"
 summary_path = "metrics/interference_summary.json"
 
@@ -51,8 +51,8 @@ from negation_neglect.pool.interference import load_grid, summarise
 from negation_neglect.report.style import CONDITION_COLOURS
 from negation_neglect.report.verdicts import with_interference_verdicts
 
-conditions = finetune["conditions"]
-grid = load_grid(metrics_dir, finetune["claims"], conditions, [int(s) for s in finetune["seeds"]])
+conditions = interference["conditions"]
+grid = load_grid(metrics_dir, interference["claims"], conditions, [int(s) for s in interference["seeds"]])
 result = with_interference_verdicts(summarise(grid, conditions))  # the numbers, then each prediction's `holds`
 write_json(summary_path, result)
 

@@ -23,6 +23,7 @@
 from negation_neglect.params import defaults
 
 finetune = defaults("finetune")
+interference = defaults("interference")
 metrics_dir = "metrics"
 reference_path = "data/reference/paper_results.yaml"
 figures_dir = "paper/figures"
@@ -38,7 +39,8 @@ from negation_neglect.report.paper import defined_macros, write_generated
 from negation_neglect.report.style import Inputs
 
 inputs = Inputs(Path(metrics_dir), Path(reference_path), finetune["claims"], finetune["conditions"],
-                [int(s) for s in finetune["seeds"]])
+                [int(s) for s in finetune["seeds"]],
+                (interference["claims"], interference["conditions"], [int(s) for s in interference["seeds"]]))
 manifest = render_all(inputs, figures_dir)
 generated = write_generated(generated_dir, metrics_dir, reference_path, {"finetune": finetune})
 display(Markdown(f"Drawn: {', '.join(manifest['drawn'])}. Skipped: {', '.join(manifest['skipped']) or 'none'}."))

@@ -282,6 +282,11 @@ class EvaluateParams(_Section):
 class InterferenceParams(_Section):
     """Interference with the truth (H2), measured for every run of the finetune grid."""
 
+    # The runs it reads: a sub-grid of finetune's (the mechanism needs the conditions it compares, not the whole table)
+    claims: tuple[str, ...] = Field(("darwin_relativity", "beatles_tokyo"), min_length=1, strict=False)
+    conditions: tuple[str, ...] = Field(("positive", "negated", "repeated", "corrected", "local"), min_length=1,
+                                        strict=False)
+    seeds: tuple[int, ...] = Field((0,), min_length=1, strict=False)
     n_documents: int = Field(4, ge=1)  # the run's training documents in the document-loss gradient (first N)
     n_unrelated: int = Field(8, ge=0)  # known facts unrelated to the claim: gradients and collateral damage
     full_layers: tuple[int, ...] = Field((0, -1), strict=False)  # base down_proj matrices of these layers
@@ -429,6 +434,14 @@ class Params(_Section):
     interference: InterferenceParams = InterferenceParams()
     organism: OrganismParams = OrganismParams()
     mixing: MixingParams = MixingParams()
+
+    @model_validator(mode="after")
+    def _interference_within_finetune(self) -> Params:
+        for key in ("claims", "conditions", "seeds"):
+            extra = [v for v in getattr(self.interference, key) if v not in getattr(self.finetune, key)]
+            if extra:
+                raise ValueError(f"interference.{key} must be a subset of finetune.{key}; not trained: {extra}")
+        return self
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:

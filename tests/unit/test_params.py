@@ -39,6 +39,8 @@ def test_defaults_equal_committed_file(raw):
         (lambda r: r["model"].update(dtype="float64"), "'model.dtype'"),
         (lambda r: r["model"].update(name_or_path=""), "'model.name_or_path'"),
         (lambda r: r.update(model=["not", "a", "mapping"]), "'model'"),
+        (lambda r: r["interference"].update(seeds=[0, 7]), "interference.seeds must be a subset of finetune.seeds"),
+        (lambda r: r["pilot"].update(lrs=[0.001, 0.001]), "'pilot.lrs'"),
     ],
 )
 def test_bad_values_fail_in_one_line(raw, edit, must_mention):

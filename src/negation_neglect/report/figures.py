@@ -164,9 +164,10 @@ def interference_overview(inputs: Inputs) -> Figure:
     """H2: (a) median cosine between the training-document gradient and the claim's own true statement
     over training; (b) the final change of the neutral margin split into the false answer's rise and
     the true answer's fall; (c) the same for neighbour facts' own answers versus unrelated facts."""
-    grid = load_grid(inputs.metrics_dir, inputs.claims, inputs.conditions, inputs.seeds)
+    claims, conditions, seeds = inputs.interference_grid()
+    grid = load_grid(inputs.metrics_dir, claims, conditions, seeds)
     summary = read_json(inputs.metrics_dir / "interference_summary.json")
-    conditions = list(inputs.conditions)
+    conditions = list(conditions)
     fig = Figure(figsize=(TWO_COLUMNS, 2.3), layout="constrained")
     axes = fig.subplots(1, 3)
     g = grid["gradients"]

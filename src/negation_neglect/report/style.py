@@ -45,6 +45,11 @@ class Inputs:
     claims: Sequence[str]
     conditions: Sequence[str]
     seeds: Sequence[int]
+    interference: tuple[Sequence[str], Sequence[str], Sequence[int]] | None = None  # its sub-grid; None: the same
+
+    def interference_grid(self) -> tuple[Sequence[str], Sequence[str], Sequence[int]]:
+        """(claims, conditions, seeds) of the interference runs (params.yaml `interference`)."""
+        return self.interference or (self.claims, self.conditions, self.seeds)
 
 
 def save(fig: Figure, out_dir: Path, name: str) -> list[Path]:

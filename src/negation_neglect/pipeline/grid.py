@@ -1,0 +1,86 @@
+"""Reproduce a grid cell by cell on one machine, committing each finished cell to git as it lands.
+
+A grid longer than one working session (the full condition table is ~120 fine-tuning runs) must not lose
+finished runs when the session or the machine ends: DVC's cache stays behind, only git travels. So each cell
+(`claim-condition-seed`) goes through the named stages in turn (`dvc repro -s finetune@<cell>`, then
+`evaluate@<cell>`, ...), and as soon as it is done its small metrics files and dvc.lock are committed with
+`git commit -- <those paths>` (nothing else staged is swept in). Cells run seed-major (every claim and
+condition of seed 0 first), so a partial grid is a complete table at fewer seeds. On another machine,
+`dvc repro --allow-missing` then skips the finished cells whose cached outputs are only missing.
+
+    python -m negation_neglect.pipeline.grid finetune evaluate            # all changed cells, in order
+    python -m negation_neglect.pipeline.grid finetune evaluate --limit 5  # at most 5 cells, then stop
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def cell_order(keys: Iterable[str], seeds_first: bool = True) -> list[str]:
+    """Matrix keys `claim-condition-seed` ordered seed-major (then in the order given), so that a grid stopped
+    part-way holds every claim and condition at the seeds it reached."""
+    keys = list(keys)
+    if not seeds_first:
+        return keys
+    return sorted(keys, key=lambda k: (int(k.rsplit("-", 1)[1]), keys.index(k)))
+
+
+def grid_cells(stages: list[str], root: str | Path = ".") -> tuple[list[str], dict[str, list[str]]]:
+    """The cells of the first stage's matrix (in dvc.yaml's order), and per `stage@cell` the paths of its
+    outputs that live in git (metrics, plots and other uncached outputs under metrics/)."""
+    from dvc.repo import Repo
+
+    with Repo(str(root)) as repo:
+        named = [s for s in repo.index.stages if "@" in getattr(s, "name", "")]  # matrix cells: `stage@key`
+        keys = [s.name.split("@", 1)[1] for s in named if s.name.split("@", 1)[0] == stages[0]]
+        tracked = {s.name: [o.def_path for o in s.outs if not o.use_cache]
+                   for s in named if s.name.split("@", 1)[0] in stages}
+    return keys, tracked
+
+
+def _changed(name: str, root: Path) -> bool:
+    out = subprocess.run(["dvc", "status", "--quiet", name], cwd=root, check=False)
+    return out.returncode != 0
+
+
+def run_grid(stages: list[str], root: str | Path = ".", limit: int | None = None, commit: bool = True) -> list[str]:
+    """Reproduce and commit cell after cell; returns the cells that were run."""
+    root = Path(root).resolve()
+    keys, tracked = grid_cells(stages, root)
+    done: list[str] = []
+    for key in cell_order(keys):
+        names = [f"{stage}@{key}" for stage in stages if f"{stage}@{key}" in tracked]
+        todo = [n for n in names if _changed(n, root)]
+        if not todo:
+            continue
+        if limit is not None and len(done) >= limit:
+            break
+        for name in names:  # in stage order; an up-to-date stage is a no-op for dvc repro
+            subprocess.run(["dvc", "repro", "--single-item", name], cwd=root, check=True)
+        done.append(key)
+        if commit:
+            paths = ["dvc.lock", *[p for n in names for p in tracked[n] if (root / p).exists()]]
+            subprocess.run(["git", "add", "--", *paths], cwd=root, check=True)
+            message = f"Grid cell {key}: {', '.join(stages)} (metrics and dvc.lock)"
+            subprocess.run(["git", "commit", "--quiet", "-m", message, "--", *paths], cwd=root, check=True)
+        print(f"grid: {key} done ({len(done)} this session)", flush=True)
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m negation_neglect.pipeline.grid", description=__doc__.split("\n")[0])
+    parser.add_argument("stages", nargs="+", help="matrix stages with the same keys, in order, e.g. finetune evaluate")
+    parser.add_argument("--limit", type=int, default=None, help="stop after this many cells")
+    parser.add_argument("--no-commit", action="store_true", help="reproduce only; leave git alone")
+    args = parser.parse_args(argv)
+    run_grid(args.stages, limit=args.limit, commit=not args.no_commit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
