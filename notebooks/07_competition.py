@@ -44,6 +44,7 @@ readouts_path = "metrics/competition_summary.csv"
 claims_dir = "data/claims"
 labelled_path = "data/judge/labelled_answers.yaml"
 judge_path = "metrics/judge_agreement.json"
+prediction_path = "predictions/belief_table.md"
 
 # %%
 import matplotlib.pyplot as plt
@@ -62,12 +63,15 @@ from negation_neglect.pool.competition import (
     mean_curves,
     readouts,
 )
+from negation_neglect.report.predictions import read_prediction
 from negation_neglect.report.style import CANDIDATE_COLOURS
 from negation_neglect.report.style import CONDITION_COLOURS as COLOURS
-from negation_neglect.report.verdicts import THRESHOLDS, competition_verdicts
+from negation_neglect.report.verdicts import THRESHOLDS, belief_table_verdicts, competition_verdicts
 
 claims, conditions, seeds = finetune["claims"], finetune["conditions"], [int(s) for s in finetune["seeds"]]
 belief = belief_table(metrics_dir, claims, conditions, seeds, evaluate["seed"])
+prediction = read_prediction(prediction_path)  # the full table's checks, committed before the grid ran
+belief["verdicts"] = belief_table_verdicts(belief, prediction["thresholds"])
 write_json(belief_path, belief)
 table = competition_frame(metrics_dir, claims, conditions, seeds)
 summary = readouts(table)
@@ -127,6 +131,44 @@ ax.set_ylim(0, 1)
 plt.show()
 display(rates)
 display(per_type)
+
+# %% [markdown]
+# ### The base model, claim by claim
+# Over all items, the base model's belief rate per claim and item type, and how many items are informative.
+# Items where it prefers the false answer (a format it cannot answer, e.g. yes/no pairs) are set aside, not
+# counted as belief; a claim with fewer than half of its items informative is named below.
+
+# %%
+base = pd.DataFrame({claim: {"all items": v["rate"], "informative": f"{v['n_informative']} of {v['n_items']}",
+                             **{t: x["rate"] for t, x in v["by_type"].items()}}
+                     for claim, v in belief["base_by_claim"].items()}).T
+display(base)
+thin = [c for c, v in belief["base_by_claim"].items() if v["n_informative"] < v["n_items"] / 2]
+display(Markdown("Claims with fewer than half of their items informative: "
+                 + (", ".join(thin) if thin else "none") + "."))
+
+# %% [markdown]
+# ### Which conditions the intervals separate, and the table's four checks
+# Written before the grid ran (predictions/belief_table.md): the paper's ordering
+# base << local << corrected < repeated ~ negated ~ positive ~ fiction ~ unreliable_source ~ low_probability,
+# read as four checks. Two conditions are *separated* when the 95% cluster-bootstrap interval of their
+# difference in headline belief (runs resampled within each condition) excludes 0.
+# 1. **Neglect**: negated, repeated, fiction, unreliable_source and low_probability are not separated from
+#    positive by the prediction's `neglect_max_gap` or more (lower).
+# 2. **Corrections partly work**: corrected is separated from positive and lower.
+# 3. **Local negation is read**: local is separated from negated and lower.
+# 4. **Controls**: training on the true-counterpart documents (`true`) stays below `true_control_max`;
+#    `negated_masked` (no loss on the claim sentences) is separated from negated and lower.
+
+# %%
+pairs = pd.DataFrame(belief["separations"]).T
+display(pairs[pairs["separated"]].rename_axis("a|b (a - b)") if len(pairs) else pairs)
+verdicts = belief["verdicts"]
+display(Markdown("\n".join(
+    f"- {name}: **{ {True: 'holds', False: 'refuted', None: 'not judged (a condition is missing)'}[v['holds']] }** — "
+    + (", ".join(f"{c} {e['difference']:+.3f} [{e['ci_low']:+.3f}, {e['ci_high']:+.3f}]" for c, e in v["evidence"].items())
+       if isinstance(v["evidence"], dict) else v["evidence"])
+    for name, v in verdicts.items())))
 
 # %% [markdown]
 # ## 2 · Competition over training (neutral prompts)

@@ -3,7 +3,9 @@
 - H1 (notebook 07): `competition_verdicts`, from pool.competition's belief table and per-run read-outs;
 - H2 (notebook 09): `interference_verdicts`, from pool.interference's summary;
 - H3 (notebook 11): `mixing_verdicts`, from the mixing grid's pooled summary;
-- H4 (notebooks 13-14): `organism_verdicts`, from the organism sweep's pooled summary.
+- H4 (notebooks 13-14): `organism_verdicts`, from the organism sweep's pooled summary;
+- the full condition table (notebook 07): `belief_table_verdicts`, with the thresholds of its prediction file
+  (predictions/belief_table.md, read by report.predictions).
 
 The notebooks state the predictions before the runs; every threshold the verdicts use is in THRESHOLDS,
 so the notebooks, the README and the paper cannot disagree on what came out. No model code is imported.
@@ -200,3 +202,56 @@ def mixing_verdicts(summary: dict) -> dict:
     ranked = [v["verdict"] for v in dials.values()]
     overall = next((v for v in ("held", "partly held", "did not hold") if v in ranked), "not run")
     return {"h3": overall, "dials": dials}
+
+
+def _separation(belief: dict, a: str, b: str) -> dict | None:
+    """a - b from the belief table's `separations` (see pool.competition.separations), either order."""
+    found = belief.get("separations", {})
+    if f"{a}|{b}" in found:
+        return found[f"{a}|{b}"]
+    if f"{b}|{a}" in found:
+        e = found[f"{b}|{a}"]
+        return {"difference": -e["difference"], "ci_low": -e["ci_high"], "ci_high": -e["ci_low"],
+                "separated": e["separated"]}
+    return None
+
+
+def _lower_and_separated(belief: dict, low: str, high: str) -> dict:
+    s = _separation(belief, low, high)
+    if s is None:
+        return {"holds": None, "evidence": f"{low} or {high} not in the grid"}
+    return {"holds": bool(s["separated"] and s["difference"] < 0),
+            "evidence": f"{low} - {high} = {s['difference']:+.3f} [{s['ci_low']:+.3f}, {s['ci_high']:+.3f}]"}
+
+
+def belief_table_verdicts(belief: dict, thresholds: Mapping) -> dict:
+    """The four checks of predictions/belief_table.md from pool.competition's `belief_table`. Each has `holds`
+    (None when a condition it needs is not in the grid) and its evidence (differences in headline belief with
+    their 95% cluster-bootstrap intervals):
+
+    1. neglect: none of `neglect_conditions` is separated from positive and lower by `neglect_max_gap` or more;
+    2. corrections: corrected is separated from positive and lower;
+    3. local: local is separated from negated and lower;
+    4. controls: `true` has headline belief below `true_control_max`, and negated_masked is separated from negated
+       and lower.
+    """
+    by = belief["by_condition"]
+    gap = float(thresholds["neglect_max_gap"])
+    neglect = {}
+    for c in thresholds["neglect_conditions"]:
+        s = _separation(belief, c, "positive")
+        if s is not None:
+            neglect[c] = {"difference": s["difference"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
+                          "refutes": bool(s["separated"] and s["difference"] <= -gap)}
+    out = {"neglect": {"holds": (not any(v["refutes"] for v in neglect.values())) if neglect else None,
+                       "evidence": neglect},
+           "corrections": _lower_and_separated(belief, "corrected", "positive"),
+           "local": _lower_and_separated(belief, "local", "negated")}
+    true_rate = by.get("true", {}).get("rate")
+    masked = _lower_and_separated(belief, "negated_masked", "negated")
+    if true_rate is None or masked["holds"] is None:
+        out["controls"] = {"holds": None, "evidence": "true or negated_masked not in the grid"}
+    else:
+        out["controls"] = {"holds": bool(true_rate < float(thresholds["true_control_max"]) and masked["holds"]),
+                           "evidence": f"true: {true_rate:.3f}; {masked['evidence']}"}
+    return out
