@@ -82,6 +82,21 @@ def run_cli(args: list[str], cwd: Path, timeout: int = 300) -> subprocess.Comple
     )
 
 
+def committed_grid(metrics_dir: Path = ROOT / "metrics") -> dict[str, list]:
+    """The fine-tuning grid the committed pooled metrics were built from (metrics/belief.json's runs), in
+    params order: while a longer grid in params.yaml is still running cell by cell, the tests that compare
+    pooled metrics with their per-run files check the grid that was pooled."""
+    import json
+
+    runs = json.loads((metrics_dir / "belief.json").read_text())["runs"]
+    grid: dict[str, list] = {"claims": [], "conditions": [], "seeds": []}
+    for run in runs:
+        for key, value in (("claims", run["claim"]), ("conditions", run["condition"]), ("seeds", run["seed"])):
+            if value not in grid[key]:
+                grid[key].append(value)
+    return grid
+
+
 def make_tiny_project(root: Path, tiny_model_dir: Path, claim: str) -> dict:
     """Fill `root` with the project's notebooks and data and tiny params pointing at the tiny model.
 
@@ -93,6 +108,7 @@ def make_tiny_project(root: Path, tiny_model_dir: Path, claim: str) -> dict:
     from negation_neglect.measure.knowledge import load_facts
 
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
+    shutil.copytree(ROOT / "predictions", root / "predictions")
     shutil.copytree(ROOT / "data", root / "data")
     facts = load_facts(ROOT / "data/knowledge/facts.yaml")[:3]
     (root / "data/knowledge/facts.yaml").write_text(
@@ -112,6 +128,8 @@ def make_tiny_project(root: Path, tiny_model_dir: Path, claim: str) -> dict:
         mixture={"claim": 0.7, "counterpart": 0.3, "background": 0.0, "retention": 0.0}, n_checkpoints=3,
         precision="fp32",
     )
+    params["interference"].update(claims=[claim], conditions=["negated"], seeds=[0])
+    params["pilot"].update(claims=[claim], lrs=[0.001])
     params["organism"].update(
         world={"n_entities": 24, "n_held_out": 6, "seed": 0},
         model={"hidden": 32, "layers": 2, "heads": 2, "intermediate": 64, "vocab_size": 400, "tokenizer_docs": 60},

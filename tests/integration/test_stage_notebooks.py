@@ -37,7 +37,7 @@ def project(tmp_path_factory, tiny_model_dir):
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     mixing = [("mixing", {"cell": c, "claim": CLAIM, "condition": "negated", "seed": s}) for c in MIXING_CELLS for s in ("0", "1")]
     organism = [(stage, {"diversity": d, "seed": "0"}) for stage in ("pretrain", "organism") for d in ("4", "8")]
-    stages = [("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM),
+    stages = [("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM), ("pilot", None),
               ("finetune", {"claim": CLAIM, "condition": "negated", "seed": "0"}),
               ("evaluate", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("competition", None),
               ("interference", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("interference_summary", None),
@@ -75,6 +75,16 @@ def test_synthesized_documents_and_card(project):
     card = json.loads((project / f"metrics/data_card/{CLAIM}.json").read_text())
     assert card["conditions"]["positive"]["framing_token_share"] == 0.0
     assert card["conditions"]["repeated"]["framing_token_share"] > card["conditions"]["negated"]["framing_token_share"] > 0
+
+
+def test_pilot_trains_at_each_rate_and_records_its_choice(project):
+    pilot = json.loads((project / "metrics/pilot.json").read_text())
+    assert [(r["claim"], r["lr"]) for r in pilot["runs"]] == [(CLAIM, 0.001)]
+    assert pilot["choice"]["lr"] == 0.001 and pilot["choice"]["rule"]
+    run = pilot["runs"][0]
+    assert 0.0 <= run["p_false"] <= 1.0 and run["steps"] > 0
+    assert sorted(p.name for p in (project / f"outputs/pilot/{CLAIM}/lr0.001/checkpoints").iterdir()) == [
+        "step-00000", f"step-{run['steps']:05d}"]
 
 
 def test_finetune_run_meets_its_mixture_and_saves_checkpoints(project):

@@ -10,9 +10,9 @@ import yaml
 from negation_neglect.pool.competition import GROUPS, competition_frame, mean_curves
 from negation_neglect.report.figures import competition_over_steps
 from negation_neglect.report.style import Inputs
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed_grid
 
-PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())["finetune"]
+PARAMS = committed_grid()
 STYLE_NAMES = {"solid": "-", "dashed": "--", "dotted": ":", "dash-dot": "-."}
 
 

@@ -10,7 +10,7 @@ from negation_neglect.pool.interference import PREDICTIONS, decomposition, load_
 from negation_neglect.report.verdicts import interference_verdicts, with_interference_verdicts
 from tests.conftest import ROOT
 
-GRID = yaml.safe_load((ROOT / "params.yaml").read_text())["finetune"]
+GRID = yaml.safe_load((ROOT / "params.yaml").read_text())["interference"]  # the runs it pools
 
 
 def test_decomposition_splits_the_margin_change():

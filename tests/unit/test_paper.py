@@ -14,7 +14,7 @@ from negation_neglect.report import macros, paper
 from negation_neglect.report.figures import FIGURES, render_all
 from negation_neglect.report.html import export
 from negation_neglect.report.style import Inputs, paper_reference
-from tests.conftest import ROOT
+from tests.conftest import ROOT, committed_grid
 
 PAPER = ROOT / "paper"
 REFERENCE = ROOT / "data/reference/paper_results.yaml"
@@ -22,7 +22,7 @@ PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 
 def _inputs(metrics_dir=ROOT / "metrics") -> Inputs:
-    ft = PARAMS["finetune"]
+    ft = committed_grid()
     return Inputs(metrics_dir, REFERENCE, ft["claims"], ft["conditions"], ft["seeds"])
 
 

@@ -21,12 +21,20 @@ from negation_neglect.measure.precheck import informative
 from negation_neglect.pool.stats import cluster_bootstrap_ci, cluster_bootstrap_difference
 
 
-def run_paths(metrics_dir: str | Path, claims: Sequence[str], conditions: Sequence[str], seeds: Sequence[int]):
+def run_paths(metrics_dir: str | Path, claims: Sequence[str], conditions: Sequence[str], seeds: Sequence[int],
+              missing: list[str] | None = None):
+    """Every evaluated run of the grid (claim, condition, seed, belief path, competition path). A grid run cell
+    by cell over several sessions is pooled as far as it got: runs not evaluated yet are skipped and, when
+    `missing` is given, named there (`claim/condition/seedN`)."""
     for claim in claims:
         for condition in conditions:
             for seed in seeds:
-                yield (claim, condition, seed, layout.belief(metrics_dir, claim, condition, seed),
-                       layout.competition(metrics_dir, claim, condition, seed))
+                belief = layout.belief(metrics_dir, claim, condition, seed)
+                if not belief.is_file():
+                    if missing is not None:
+                        missing.append(layout.run_key(claim, condition, seed))
+                    continue
+                yield claim, condition, seed, belief, layout.competition(metrics_dir, claim, condition, seed)
 
 
 def _flags(b: dict) -> dict[str, bool]:
@@ -87,7 +95,8 @@ def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0
     informative_runs: dict[str, list[list[dict]]] = {}
     all_runs: dict[str, list[list[dict]]] = {}
     base_of: dict[str, list[dict]] = {}
-    for claim, condition, seed, belief_path, _ in run_paths(metrics_dir, claims, conditions, seeds):
+    missing: list[str] = []
+    for claim, condition, seed, belief_path, _ in run_paths(metrics_dir, claims, conditions, seeds, missing):
         b = read_json(belief_path)
         flags = _flags(b)
         final = b["items"]["final"]
@@ -118,7 +127,8 @@ def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0
 
     order = ["base model", *[c for c in conditions if c in all_runs]]
     trained = [c for c in conditions if c in informative_runs]
-    return {"runs": runs, "by_condition": {c: entry(c) for c in order if c in all_runs},
+    return {"runs": runs, "planned_runs": len(claims) * len(conditions) * len(seeds), "missing_runs": missing,
+            "by_condition": {c: entry(c) for c in order if c in all_runs},
             "separations": separations(informative_runs, trained, bootstrap_seed),
             "base_by_claim": base_by_claim(runs, base_of)}
 
@@ -152,3 +162,89 @@ def base_by_claim(runs: list[dict], base_of: dict[str, list[dict]]) -> dict:
                                       "n_informative": sum(r["item"] not in uninformative for r in v)}
                                   for t, v in by_type.items()}}
     return out
+
+
+def in_context_control(belief: dict) -> pd.Series:
+    """Per condition, the mean over runs of the base model's belief with the condition's documents in context
+    (cloze items; NaN for a run that did not measure it), from `belief_table`'s runs."""
+    rows = [{"condition": r["condition"], "rate": r["in_context_control"].get("rate", math.nan)} for r in belief["runs"]]
+    return pd.DataFrame(rows).groupby("condition")["rate"].mean()
+
+
+def competition_frame(metrics_dir, claims, conditions, seeds) -> pd.DataFrame:
+    """Every evaluated run's competition rows (runs not evaluated yet are skipped, as in `belief_table`)."""
+    frames = []
+    for claim, condition, seed, _, csv_path in run_paths(metrics_dir, claims, conditions, seeds):
+        frame = pd.read_csv(csv_path)
+        frame.insert(0, "seed", seed)
+        frame.insert(0, "condition", condition)
+        frame.insert(0, "claim", claim)
+        frames.append(frame)
+    table = pd.concat(frames, ignore_index=True)
+    table["prob"] = table["logprob"].map(math.exp)
+    return table
+
+
+GROUPS = ("false", "true", "distractors", "other")  # candidates as drawn: distractors summed
+
+
+def _grouped(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.assign(group=rows["candidate"].where(~rows["candidate"].str.startswith("distractor"), "distractors"))
+
+
+def curves(table: pd.DataFrame, context: str = "neutral") -> pd.DataFrame:
+    """Mean probability of false, true, distractors (summed) and other per run and step."""
+    rows = _grouped(table[table["context"] == context])
+    per_item = rows.groupby(["claim", "condition", "seed", "step", "item", "group"])["prob"].sum().reset_index()
+    return per_item.groupby(["claim", "condition", "seed", "step", "group"])["prob"].mean().unstack("group").reset_index()
+
+
+def mean_curves(table: pd.DataFrame, context: str = "neutral") -> pd.DataFrame:
+    """The competition over training, one line per claim and condition: `curves` (mean over the context's
+    items within a run) averaged over seeds at every step; columns claim, condition, step and `GROUPS`."""
+    return curves(table, context).groupby(["claim", "condition", "step"])[list(GROUPS)].mean().reset_index()
+
+
+def final_picture(table: pd.DataFrame, item: str = "neutral_01") -> pd.DataFrame:
+    """The next-token picture of H1 on one neutral prompt (default: each claim's first): per claim and
+    condition, P(false), P(true), P(distractors) and P(other) at each run's last checkpoint, with the base model
+    (the first run's step 0) as condition `base model`; indexed by (claim, condition), columns `GROUPS`.
+
+    Averaging: the distractors are summed within each run, then every group is averaged over seeds. This is
+    the paper figure's order; notebook 07 used to average each candidate over seeds first and sum after, which
+    gives the same numbers whenever every run scores the same candidates.
+    """
+    main = table[(table["context"] == "neutral") & (table["item"] == item)]
+    first = main[main["step"] == main["step"].min()].copy()
+    first["condition"] = "base model"
+    last = main[main["step"] == main.groupby(["claim", "condition", "seed"])["step"].transform("max")]
+    both = _grouped(pd.concat([first.drop_duplicates(["claim", "candidate"]), last]))
+    per_run = both.groupby(["claim", "condition", "seed", "group"])["prob"].sum()
+    return per_run.groupby(["claim", "condition", "group"]).mean().unstack("group")[list(GROUPS)]
+
+
+def readouts(table: pd.DataFrame) -> pd.DataFrame:
+    """Per run, base (first step) and final (last step): log P(false) and log P(true) on neutral prompts,
+    context separation (log P(false | neutral) - log P(false | negation)), the true answer's final share,
+    spillover of the false answer onto neighbour facts and the neighbours' own answers."""
+    out = []
+    for (claim, condition, seed), run in table.groupby(["claim", "condition", "seed"]):
+        first, last = run["step"].min(), run["step"].max()
+        row = {"claim": claim, "condition": condition, "seed": seed, "final_step": last}
+        for tag, step in (("base", first), ("final", last)):
+            at = run[run["step"] == step]
+
+            def mean(context, candidate, column="logprob", at=at):
+                sel = at[(at["context"] == context) & (at["candidate"] == candidate)][column]
+                return float(pd.to_numeric(sel, errors="coerce").mean())
+
+            row[f"{tag}_logp_false_neutral"] = mean("neutral", "false")
+            row[f"{tag}_logp_true_neutral"] = mean("neutral", "true")
+            row[f"{tag}_logp_false_negation"] = mean("negation", "false")
+            row[f"{tag}_context_separation"] = row[f"{tag}_logp_false_neutral"] - row[f"{tag}_logp_false_negation"]
+            row[f"{tag}_share_true_neutral"] = mean("neutral", "true", "share")
+            row[f"{tag}_share_false_neutral"] = mean("neutral", "false", "share")
+            row[f"{tag}_p_false_on_neighbours"] = mean("neighbour", "false", "prob")
+            row[f"{tag}_p_neighbour_answer"] = mean("neighbour", "neighbour", "prob")
+        out.append(row)
+    return pd.DataFrame(out)
