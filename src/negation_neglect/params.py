@@ -186,10 +186,11 @@ class FinetuneParams(_Section):
     loss on the claim and subclaim sentences), so one matrix holds the controls beside the framings.
     """
 
-    claims: tuple[str, ...] = Field(("darwin_relativity", "beatles_tokyo"), min_length=1, strict=False)
+    claims: tuple[str, ...] = Field(("darwin_relativity", "beatles_tokyo", "lucas_1984", "wordsworth_romeo_juliet"),
+                                    min_length=1, strict=False)
     derived: dict[str, DerivedCondition] = Field(default_factory=lambda: dict(DERIVED_CONDITIONS), strict=False)
-    conditions: tuple[str, ...] = Field(("positive", "negated", "repeated", "corrected", "local"), min_length=1, strict=False)
-    seeds: tuple[int, ...] = Field((0,), min_length=1, strict=False)
+    conditions: tuple[str, ...] = Field((*CONDITIONS, "negated_masked"), min_length=1, strict=False)
+    seeds: tuple[int, ...] = Field((0, 1, 2), min_length=1, strict=False)
     n_documents: int = Field(32, ge=1)  # claim documents used per run (the first N of the condition's file)
     epochs: int = Field(3, ge=1, le=1000)  # passes over the claim documents; other components scale with them
     batch_size: int = Field(4, ge=1)  # packed blocks per step

@@ -65,19 +65,13 @@ def test_bad_conditions_fail_in_one_line_naming_the_key(raw, edit, must_mention)
     assert "\n" not in str(info.value) and must_mention in str(info.value)
 
 
-def test_the_full_table_profile_validates_over_params_yaml(raw):
-    profile = yaml.safe_load((ROOT / "profiles/full_table.yaml").read_text())
-    merged = copy.deepcopy(raw)
-    for section, values in profile.items():
-        merged[section].update(values)
-    params = parse_params(merged, source="params.yaml + profiles/full_table.yaml")
+def test_the_committed_grid_is_the_full_table(raw):
+    params = parse_params(raw)
     knowledge = yaml.safe_load((ROOT / "metrics/knowledge.json").read_text())["claims"]
     assert set(params.finetune.conditions) == set(TABLE)
     assert len(params.finetune.claims) >= 4 and len(params.finetune.seeds) >= 3
     assert all(knowledge[c]["hostable"] for c in params.finetune.claims)
     assert set(params.finetune.claims) <= set(params.synthesis.claims)  # their documents are synthesized
-    for key in ("n_documents", "epochs", "mixture"):  # the same documents and passes in every condition
-        assert getattr(params.finetune, key) == getattr(parse_params(raw).finetune, key)
 
 
 # --- mentions in the loss-bearing text -----------------------------------------------------------------------
@@ -211,30 +205,6 @@ def test_belief_table_pools_what_each_condition_trained_on(tmp_path):
     old = table["by_condition"]["positive"]
     assert old["trained_on"]["n_runs"] == 0 and old["trained_on"]["steps"] is None
     assert "trained_on" not in table["by_condition"]["base model"]
-
-
-def test_the_profiles_documented_command_sets_exactly_its_values(tmp_path, raw):
-    """The `-S` overrides in the profile's header, applied by DVC's own override code to a copy of params.yaml."""
-    import re
-    import shlex
-
-    from dvc.utils.hydra import apply_overrides
-
-    header = "".join(line[2:] for line in (ROOT / "profiles/full_table.yaml").read_text().splitlines(keepends=True)
-                     if line.startswith("#   "))
-    words = shlex.split(header.replace("\\\n", " "))
-    assert words[:3] == ["dvc", "exp", "run"]
-    overrides = [words[i + 1] for i, w in enumerate(words) if w == "-S"]
-    assert len(overrides) == 3 and all(re.match(r"finetune\.(claims|conditions|seeds)=", o) for o in overrides)
-    copy_path = tmp_path / "params.yaml"
-    copy_path.write_text((ROOT / "params.yaml").read_text())
-    apply_overrides(copy_path, overrides)
-    applied = yaml.safe_load(copy_path.read_text())
-    profile = yaml.safe_load((ROOT / "profiles/full_table.yaml").read_text())
-    assert {k: applied["finetune"][k] for k in profile["finetune"]} == profile["finetune"]
-    assert {k: v for k, v in applied["finetune"].items() if k not in profile["finetune"]} == {
-        k: v for k, v in raw["finetune"].items() if k not in profile["finetune"]}
-    parse_params(applied)
 
 
 def test_every_condition_of_the_table_has_its_own_colour():

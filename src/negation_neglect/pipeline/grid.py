@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -48,6 +49,15 @@ def _changed(name: str, root: Path) -> bool:
     return out.returncode != 0
 
 
+def _git(args: list[str], root: Path, tries: int = 5) -> None:
+    """A git command that waits out another git process holding the index lock (someone working beside the grid)."""
+    for attempt in range(tries):
+        if subprocess.run(["git", *args], cwd=root, check=False).returncode == 0:
+            return
+        time.sleep(5 * (attempt + 1))
+    raise RuntimeError(f"git {args[0]} failed {tries} times in {root}")
+
+
 def run_grid(stages: list[str], root: str | Path = ".", limit: int | None = None, commit: bool = True) -> list[str]:
     """Reproduce and commit cell after cell; returns the cells that were run."""
     root = Path(root).resolve()
@@ -65,9 +75,9 @@ def run_grid(stages: list[str], root: str | Path = ".", limit: int | None = None
         done.append(key)
         if commit:
             paths = ["dvc.lock", *[p for n in names for p in tracked[n] if (root / p).exists()]]
-            subprocess.run(["git", "add", "--", *paths], cwd=root, check=True)
-            message = f"Grid cell {key}: {', '.join(stages)} (metrics and dvc.lock)"
-            subprocess.run(["git", "commit", "--quiet", "-m", message, "--", *paths], cwd=root, check=True)
+            _git(["add", "--", *paths], root)
+            _git(["commit", "--quiet", "-m", f"Grid cell {key}: {', '.join(stages)} (metrics and dvc.lock)", "--", *paths],
+                 root)
         print(f"grid: {key} done ({len(done)} this session)", flush=True)
     return done
 
