@@ -164,6 +164,15 @@ def base_by_claim(runs: list[dict], base_of: dict[str, list[dict]]) -> dict:
     return out
 
 
+def pooled_training_summaries(metrics_dir: str | Path) -> list[Path]:
+    """The training summaries of the runs metrics/belief.json pooled (not every file under metrics/training:
+    while a grid runs cell by cell, finished cells land there before the pooled stages run again)."""
+    belief = Path(metrics_dir) / "belief.json"
+    if not belief.is_file():
+        return []
+    return [layout.training_summary(metrics_dir, r["claim"], r["condition"], r["seed"]) for r in read_json(belief)["runs"]]
+
+
 def in_context_control(belief: dict) -> pd.Series:
     """Per condition, the mean over runs of the base model's belief with the condition's documents in context
     (cloze items; NaN for a run that did not measure it), from `belief_table`'s runs."""

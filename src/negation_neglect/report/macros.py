@@ -15,6 +15,7 @@ import pandas as pd
 import yaml
 
 from negation_neglect.files import read_json
+from negation_neglect.pool.competition import pooled_training_summaries
 from negation_neglect.pool.interference import TOP_LAYERS
 from negation_neglect.report.style import paper_reference
 from negation_neglect.report.verdicts import THRESHOLDS, organism_verdicts
@@ -56,15 +57,15 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
     out["nnClaimsHostable"] = str(sum(bool(c["hostable"]) for c in claims.values()))
 
     ft = params["finetune"]
-    out["nnGridClaims"] = str(len(ft["claims"]))
-    out["nnGridConditions"] = str(len(ft["conditions"]))
-    out["nnGridSeeds"] = str(len(ft["seeds"]))
+    pooled = read_json(metrics_dir / "belief.json")["runs"] if (metrics_dir / "belief.json").is_file() else []
+    for name, key in (("nnGridClaims", "claim"), ("nnGridConditions", "condition"), ("nnGridSeeds", "seed")):
+        out[name] = str(len({r[key] for r in pooled}))  # the grid the results come from, as pooled
     out["nnLoraRank"] = str(ft["lora"]["rank"])
     out["nnLearningRate"] = f"{ft['lr']:g}"
     out["nnEpochs"] = str(ft["epochs"])
     out["nnDocuments"] = str(ft["n_documents"])
     out["nnTokensPerStep"] = f"{ft['batch_size'] * ft['max_length']:,}".replace(",", "{,}")
-    runs = [read_json(p) for p in sorted((metrics_dir / "training").glob("*/*/seed*.json"))]
+    runs = [read_json(p) for p in pooled_training_summaries(metrics_dir)]
     if runs:
         out["nnTrainingSteps"] = f"{min(r['steps'] for r in runs)}--{max(r['steps'] for r in runs)}"
         out["nnFirstLoss"] = f"{statistics.median(r['first_loss'] for r in runs):.2f}"

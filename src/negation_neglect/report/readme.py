@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from negation_neglect.files import read_json
+from negation_neglect.pool.competition import pooled_training_summaries
 from negation_neglect.pool.knowledge import markdown_table, ranked
 from negation_neglect.report.readme_tracks import (
     mixing_block,
@@ -51,7 +52,7 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
     cards = sorted((metrics_dir / "data_card").glob("*.json"))
     if cards:
         lines += ["", *_data_block([read_json(p) for p in cards])]
-    runs = sorted((metrics_dir / "training").glob("*/*/seed*.json"))
+    runs = pooled_training_summaries(metrics_dir)
     if runs:
         lines += ["", *_training_block([read_json(p) for p in runs])]
         timed = _training_time(runs, metrics_dir.parent / "benchmarks/results/stage_timing.json")
