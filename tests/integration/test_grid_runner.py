@@ -3,6 +3,7 @@ and a stopped grid goes on where it stopped."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -81,7 +82,11 @@ def test_each_cell_is_committed_as_it_finishes_and_a_stopped_grid_goes_on(projec
     assert _log(project)[1:] == [f"Grid cell {k}: make, score (metrics and dvc.lock)" for k in ("alpha-0", "beta-0", "alpha-1")]
     shown = subprocess.run(["git", "show", "--name-only", "--format=", "HEAD"], cwd=project, capture_output=True,
                            text=True, check=True).stdout.split()
-    assert sorted(shown) == ["dvc.lock", "metrics/make/alpha/seed1.json", "metrics/score/alpha/seed1.json"]
+    assert sorted(shown) == ["benchmarks/results/stage_timing.json", "dvc.lock", "metrics/make/alpha/seed1.json",
+                             "metrics/score/alpha/seed1.json"]
+    timed = json.loads((project / "benchmarks/results/stage_timing.json").read_text())
+    assert sorted(timed) == sorted(f"grid/{s}/{k}" for s in ("make", "score") for k in ("alpha-0", "beta-0", "alpha-1"))
+    assert all(t["wall_seconds"] > 0 and t["machine"]["cores"] for t in timed.values())
     staged = subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=project, capture_output=True, text=True,
                             check=True).stdout.split()
     assert staged == ["notes.txt"]

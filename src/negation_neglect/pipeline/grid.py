@@ -4,7 +4,8 @@ A grid longer than one working session (the full condition table is ~120 fine-tu
 finished runs when the session or the machine ends: DVC's cache stays behind, only git travels. So each cell
 (`claim-condition-seed`) goes through the named stages in turn (`dvc repro -s finetune@<cell>`, then
 `evaluate@<cell>`, ...), and as soon as it is done its small metrics files and dvc.lock are committed with
-`git commit -- <those paths>` (nothing else staged is swept in). Cells run seed-major (every claim and
+`git commit -- <those paths>` (nothing else staged is swept in), together with each stage's wall time
+(`grid/<stage>/<cell>` in benchmarks/results/stage_timing.json, which the README's grid time is read from). Cells run seed-major (every claim and
 condition of seed 0 first), so a partial grid is a complete table at fewer seeds. On another machine,
 `dvc repro --allow-missing` then skips the finished cells whose cached outputs are only missing.
 
@@ -20,6 +21,8 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
+
+from negation_neglect.pipeline import timing
 
 
 def cell_order(keys: Iterable[str], seeds_first: bool = True) -> list[str]:
@@ -71,10 +74,17 @@ def run_grid(stages: list[str], root: str | Path = ".", limit: int | None = None
         if limit is not None and len(done) >= limit:
             break
         for name in names:  # in stage order; an up-to-date stage is a no-op for dvc repro
+            start = time.perf_counter()
             subprocess.run(["dvc", "repro", "--single-item", name], cwd=root, check=True)
+            if name in todo:  # wall time of the stage as run here, kept with the other stage timings
+                stage = name.split("@", 1)[0]
+                timing.record(f"grid/{stage}/{key}", {"wall_seconds": round(time.perf_counter() - start, 1)},
+                              root / timing.RECORDS)
         done.append(key)
         if commit:
-            paths = ["dvc.lock", *[p for n in names for p in tracked[n] if (root / p).exists()]]
+            timing.gather(root / timing.RECORDS, root / timing.GATHERED)
+            paths = ["dvc.lock", timing.GATHERED.as_posix(),
+                     *[p for n in names for p in tracked[n] if (root / p).exists()]]
             _git(["add", "--", *paths], root)
             _git(["commit", "--quiet", "-m", f"Grid cell {key}: {', '.join(stages)} (metrics and dvc.lock)", "--", *paths],
                  root)
