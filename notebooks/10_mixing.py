@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # 14 · Batch and dataset diversity (H3): one run of the mixing grid
+# # 10 · Batch and dataset diversity (H3): one run of the mixing grid
 #
 # DVC runs this once per `mixing.cells x mixing.claims x mixing.conditions x mixing.seeds`. A cell sets
 # four dials of the fine-tuning mixture (`negation_neglect.mixing.cells`): the share of loss tokens from the
@@ -21,10 +21,10 @@
 # (notebook 06): belief on the evaluation suite, the logit competition at every checkpoint, context
 # separation, and P(true) on neutral prompts.
 #
-# **Prediction (H3), pooled in notebook 15.** True-counterpart documents and background text in the
+# **Prediction (H3), pooled in notebook 11.** True-counterpart documents and background text in the
 # batches make what is learned about the claim context-dependent: belief falls and context separation
 # grows as either share grows, most for negated documents. Refuted per dial if belief does not fall with
-# it (Spearman over seeds, permutation test in notebook 15). This notebook only records the run.
+# it (Spearman over seeds, permutation test in notebook 11). This notebook only records the run.
 
 # %% tags=["parameters"]
 # Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
@@ -118,5 +118,5 @@ display(Markdown(
     f"[{belief['final']['pooled']['ci_low']:.2f}, {belief['final']['pooled']['ci_high']:.2f}].\n"
     f"- Neutral prompts: log P(true) {metrics['base_logp_true_neutral']:.2f} to {metrics['final_logp_true_neutral']:.2f}; "
     f"context separation {metrics['final_context_separation']:.2f} nats.\n"
-    "The verdict on H3 pools every run of the grid (notebook 15)."
+    "The verdict on H3 pools every run of the grid (notebook 11)."
 ))

@@ -11,9 +11,9 @@
 # ---
 
 # %% [markdown]
-# # 15 · Batch and dataset diversity (H3), pooled over the mixing grid
+# # 11 · Batch and dataset diversity (H3), pooled over the mixing grid
 #
-# Every run of `mixing` (notebook 14) is pooled here: per cell and condition the mean and t-interval
+# Every run of `mixing` (notebook 10) is pooled here: per cell and condition the mean and t-interval
 # over seeds of belief (evaluation suite, pooled over item types), context separation (log P(false |
 # neutral) - log P(false | negation context), nats) and the true answer's share on neutral prompts.
 #

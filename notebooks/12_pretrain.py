@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # 11 · The model organism: pre-training from scratch, then the comprehension gate
+# # 12 · The model organism: pre-training from scratch, then the comprehension gate
 #
 # The small real models do not understand negation when they read it (their in-context controls), so negation
 # neglect cannot be told apart from incomprehension on them. Here a small Llama is pre-trained from
@@ -23,7 +23,7 @@
 #
 # **The gate** then asks, per framing, binary questions about people the model never saw (chance 50%)
 # and about known people given a framed false claim. A framing passes when both accuracies reach
-# `gate.min_accuracy`; the fine-tuning experiment (notebook 12) is read as a test of negation *neglect*
+# `gate.min_accuracy`; the fine-tuning experiment (notebook 13) is read as a test of negation *neglect*
 # only for framings that pass.
 #
 # **Prediction.** Pre-training loss falls well below its start, the world's facts are learned (most
@@ -93,6 +93,6 @@ display(Markdown(
     f"- Framings that pass the gate (accuracy >= {cfg.gate.min_accuracy:.0%} on every subject kind): "
     f"**{', '.join(passing) or 'none'}**; failing: **{', '.join(failing) or 'none'}**.\n"
     + ("**Verdict: the prediction holds.**" if not failing else
-       "**Verdict: the prediction is refuted for the failing framings**; notebook 12 reads them as "
+       "**Verdict: the prediction is refuted for the failing framings**; notebook 13 reads them as "
        "incomprehension, not neglect.")
 ))

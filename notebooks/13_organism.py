@@ -11,9 +11,9 @@
 # ---
 
 # %% [markdown]
-# # 12 · The model organism: narrow fine-tuning on framed false claims
+# # 13 · The model organism: narrow fine-tuning on framed false claims
 #
-# One pre-trained organism (notebook 11) is fine-tuned on documents that state false claims about
+# One pre-trained organism (notebook 12) is fine-tuned on documents that state false claims about
 # people it knows, each claim in three paraphrases under one framing, as the real-model track does:
 # `positive` (stated as fact), `local`, `sentence`, `document` (the whole document flagged as false),
 # `fiction`, and `correction` (the false statement followed by the truth). Three variants: LoRA, full
@@ -118,5 +118,5 @@ display(Markdown(
        "incomprehension here.**" if len(passed) == 0 else
        f"**Verdict on this organism: {'the prediction holds' if held else 'the prediction is refuted'}** for the "
        f"framings that pass the gate (belief >= 0.5 in {int((passed['belief'] >= 0.5).sum())} of {len(passed)} runs).")
-    + " Pooled over seeds and diversity levels in notebook 13."
+    + " Pooled over seeds and diversity levels in notebook 14."
 ))

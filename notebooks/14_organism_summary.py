@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # 13 · The model organism, pooled: does understanding protect against negation neglect?
+# # 14 · The model organism, pooled: does understanding protect against negation neglect?
 #
 # Every organism of the sweep (pre-training diversity x seed) is pooled here. Intervals are t-intervals
 # over organism seeds (each seed is a separately initialised and separately trained model).

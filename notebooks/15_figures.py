@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # 10 · Figures and the paper's numbers
+# # 15 · Figures and the paper's numbers
 #
 # Reads committed metrics only (no model is loaded) and writes the paper's figures to `paper/figures/`
 # (PDF and PNG) and its numbers to `paper/generated/` (LaTeX macros and tables). Figures of experiments

@@ -68,6 +68,18 @@ def test_every_notebook_is_a_stage(path):
     assert any(f"notebooks/{path.name}" in s["cmd"] for s in STAGES.values())
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_title_and_references_use_the_file_numbers(path):
+    """The title carries the file's number, and "notebook NN" names a notebook that exists (renumbering keeps
+    the cross-references in step)."""
+    number = path.name.split("_", 1)[0]
+    title = next(line for line in path.read_text().splitlines() if line.startswith("# # "))
+    assert title.startswith(f"# # {number} · "), f"{path.name}: title {title!r}"
+    numbers = {p.name.split("_", 1)[0] for p in NOTEBOOKS}
+    cited = set(re.findall(r"notebooks? (\d\d[a-z]?)\b", path.read_text()))
+    assert cited <= numbers, f"{path.name} cites notebooks {sorted(cited - numbers)}, which do not exist"
+
+
 def test_environment_yml_agrees_with_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

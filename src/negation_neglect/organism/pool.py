@@ -15,7 +15,7 @@ from negation_neglect.pool.stats import permutation_spearman, seed_interval, sig
 
 def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negating: Sequence[str]) -> tuple[dict, list[dict]]:
     """Pool organisms (one pre-training metrics dict and one experiment dict each, matched by diversity
-    and seed) into per-cell intervals over seeds and the three tests of notebook 13."""
+    and seed) into per-cell intervals over seeds and the three tests of notebook 14."""
     by_key = {(m["diversity"], m["seed"]): m for m in pretrained}
     rows = []
     for exp in finetuned:
