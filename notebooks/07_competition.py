@@ -254,3 +254,13 @@ lines = [
         f"{k} {v:.2f}" for k, v in h1["p4_in_context"]["in_context_belief"].items()) + f": **{word('p4_in_context')}**.",
 ]
 display(Markdown("\n".join(lines)))
+
+# %% [markdown]
+# ## How these predictions were registered
+# The thresholds above are read from the prediction file (report.predictions); whether it was committed before
+# the results it judges is checked against git history (tests/unit/test_predictions.py).
+
+# %%
+from negation_neglect.report.predictions import registration
+
+display(Markdown(f"Predictions: {registration('h1_competition')}."))

@@ -158,3 +158,13 @@ display(Markdown(
     "**Supports H2:** " + ("; ".join(support) if support else "nothing measured here") + ".\n\n"
     "**Contradicts H2 (or the account of warnings):** " + ("; ".join(against) if against else "nothing measured here") + "."
 ))
+
+# %% [markdown]
+# ## How these predictions were registered
+# The thresholds above are read from the prediction file (report.predictions); whether it was committed before
+# the results it judges is checked against git history (tests/unit/test_predictions.py).
+
+# %%
+from negation_neglect.report.predictions import registration
+
+display(Markdown(f"Predictions: {registration('h2_interference')}."))

@@ -160,3 +160,13 @@ display(Markdown(
     "estimates the full grid's cost and lists the cells the data cannot fill). `python -m negation_neglect.mixing.cells "
     "full` lists the whole grid for `mixing.cells`."
 ))
+
+# %% [markdown]
+# ## How these predictions were registered
+# The thresholds above are read from the prediction file (report.predictions); whether it was committed before
+# the results it judges is checked against git history (tests/unit/test_predictions.py).
+
+# %%
+from negation_neglect.report.predictions import registration
+
+display(Markdown(f"Predictions: {registration('h3_mixing')}."))

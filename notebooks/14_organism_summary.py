@@ -145,3 +145,13 @@ if Path(gpu_path).is_file():
                 .join(pd.Series({k: v["belief"] for k, v in c["experiment"]["in_context"].items()}, name="in context")))
 else:
     display(Markdown("No GPU record in this checkout."))
+
+# %% [markdown]
+# ## How these predictions were registered
+# The thresholds above are read from the prediction file (report.predictions); whether it was committed before
+# the results it judges is checked against git history (tests/unit/test_predictions.py).
+
+# %%
+from negation_neglect.report.predictions import registration
+
+display(Markdown(f"Predictions: {registration('h4_organism')}."))

@@ -82,9 +82,9 @@ def test_a_check_without_its_conditions_is_not_judged(tmp_path):
 
 def test_the_committed_prediction_file_carries_the_thresholds_the_verdicts_read(tmp_path):
     header = read_prediction(ROOT / "predictions/belief_table.md")
-    assert header["judges"] == ["metrics/belief.json"]
+    assert header["judges"] == ["metrics/belief.json#verdicts"] and header["registered"] == "before_results"
     assert set(header["thresholds"]) == set(THRESHOLDS)
     bad = tmp_path / "bad.md"
     bad.write_text("# no header\n")
-    with pytest.raises(ValueError, match="starts with a YAML header"):
+    with pytest.raises(ValueError, match="needs a YAML header"):
         read_prediction(bad)

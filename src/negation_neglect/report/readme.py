@@ -14,6 +14,7 @@ from pathlib import Path
 from negation_neglect.files import read_json
 from negation_neglect.pool.competition import pooled_training_summaries
 from negation_neglect.pool.knowledge import markdown_table, ranked
+from negation_neglect.report.predictions import registration
 from negation_neglect.report.readme_tracks import (
     mixing_block,
     mixing_cost_block,
@@ -140,7 +141,7 @@ def _bench_block(bench: dict) -> list[str]:
 
 
 def _interference_block(summary: dict) -> list[str]:
-    """H2 per condition, and each prediction's verdict (predictions in notebooks/09_interference_summary.py)."""
+    """H2 per condition, and each prediction's verdict (predictions/h2_interference.md)."""
     p1, p2, p3 = summary["p1_gradient_conflict"], summary["p2_truth_falls"], summary["p3_collateral"]
     lines = [
         "Interference with the truth (H2), per condition: median cosine between the training-document gradient "
@@ -160,8 +161,8 @@ def _interference_block(summary: dict) -> list[str]:
              "p3_collateral": "neighbours damaged more than unrelated facts",
              "p4_same_layers": "same layers raise false and lower true",
              "p5_warnings_low_surprisal": "warnings barely trained"}
-    lines += ["", "Predictions: " + "; ".join(f"{n} **{'held' if summary[k]['holds'] else 'did not hold'}**"
-                                            for k, n in names.items()) + "."]
+    lines += ["", f"Predictions ({registration('h2_interference')}): "
+              + "; ".join(f"{n} **{'held' if summary[k]['holds'] else 'did not hold'}**" for k, n in names.items()) + "."]
     return lines
 
 

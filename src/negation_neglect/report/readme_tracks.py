@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 
 from negation_neglect.pool.stats import p_text
+from negation_neglect.report.predictions import registration
 from negation_neglect.report.verdicts import organism_verdicts
 
 
@@ -51,7 +52,7 @@ def organism_block(summary: dict, pretrained: list[dict], timings: list[dict]) -
     if replay:
         lines.append(f"Replay during full fine-tuning: mean belief change {replay['mean_difference']:+.3f} "
                      f"(sign-flip {p_text(replay['p_value'])}, {replay['n']} pairs).")
-    lines += ["", f"Predictions (notebook 14): neglect despite understanding **{verdicts['neglect']['verdict']}**; "
+    lines += ["", f"Predictions ({registration('h4_organism')}): neglect despite understanding **{verdicts['neglect']['verdict']}**; "
               f"more pre-training diversity lowers belief **{verdicts['diversity']['verdict']}**; replay lowers belief "
               f"**{verdicts['replay']['verdict']}**."]
     return lines
@@ -88,8 +89,8 @@ def mixing_block(summary: dict, table: list[dict]) -> list[str]:
         lines.append(f"- {key} (`{test['at']}`): {num(test['slope'], sign='+')} per unit [{num(test['slope_ci_low'], sign='+')}, "
                      f"{num(test['slope_ci_high'], sign='+')}], {p_text(test['slope_p'])}; separation "
                      f"{num(sep['slope'], sign='+')} nats per unit, {p_text(sep['slope_p'])}")
-    lines += ["", f"Prediction (notebook 11: belief falls and context separation grows with the true-counterpart or "
-              f"background share): **{verdicts['h3']}** ("
+    lines += ["", f"Prediction (belief falls and context separation grows with the true-counterpart or background "
+              f"share; {registration('h3_mixing')}): **{verdicts['h3']}** ("
               + "; ".join(f"{k} {v['verdict']}" for k, v in verdicts["dials"].items())
               + f"). Not run by default: {len(summary['cells_not_run'])} further cells of the full grid."]
     return lines

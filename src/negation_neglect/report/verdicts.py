@@ -7,8 +7,9 @@
 - the full condition table (notebook 07): `belief_table_verdicts`, with the thresholds of its prediction file
   (predictions/belief_table.md, read by report.predictions).
 
-The notebooks state the predictions before the runs; every threshold the verdicts use is in THRESHOLDS,
-so the notebooks, the README and the paper cannot disagree on what came out. No model code is imported.
+Every threshold the verdicts use comes from the experiment's prediction file under predictions/ (THRESHOLDS,
+read once), so the prediction files, notebooks, README and paper cannot disagree on what came out. No model
+code is imported.
 """
 
 from __future__ import annotations
@@ -19,27 +20,31 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from negation_neglect.report.predictions import thresholds
+
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Every threshold a verdict uses, fixed before the runs it judges (the notebooks print them)."""
+    """Every threshold a verdict uses, read from the prediction files (predictions/h1_competition.md,
+    h2_interference.md, h3_mixing.md, h4_organism.md; report.predictions), never typed here."""
 
     # H1, logit competition (notebook 07)
-    h1_belief_gap: float = 0.2  # negated belief >= positive's minus this, local's < positive's minus this
-    h1_keeps_truth: float = 0.001  # a run keeps the truth when the true answer's final neutral share is >= this
-    h1_min_run_share: float = 0.5  # competition (truth falls, false rises, truth kept) in at least this share of runs
-    h1_separation_margin: float = 1.0  # nats: negated / repeated context separation <= positive's plus this
+    h1_belief_gap: float  # negated belief >= positive's minus this, local's < positive's minus this
+    h1_keeps_truth: float  # a run keeps the truth when the true answer's final neutral share is >= this
+    h1_min_run_share: float  # competition (truth falls, false rises, truth kept) in at least this share of runs
+    h1_separation_margin: float  # nats: negated / repeated context separation <= positive's plus this
     # H2, interference with the truth (notebook 09); each holds for most conditions
-    h2_max_cosine: float = -0.05  # median cosine with the own truth in the first half of training below this
-    h2_min_true_share: float = 0.25  # share of the final neutral margin change due to the truth falling
-    h2_min_neighbour_fall: float = 0.5  # nats lost by neighbour facts' own answers
-    h2_min_overlap: int = 3  # of pool.interference.TOP_LAYERS layers raising false / lowering true, on average
-    # H3 and H4, tests over seeds / organisms (notebooks 11, 13-14)
-    alpha: float = 0.05  # slope, permutation and sign-flip tests
-    h4_belief_for_neglect: float = 0.5  # mean neutral belief at or above this counts as "believes the claim"
+    h2_max_cosine: float  # median cosine with the own truth in the first half of training below this
+    h2_min_true_share: float  # share of the final neutral margin change due to the truth falling
+    h2_min_neighbour_fall: float  # nats lost by neighbour facts' own answers
+    h2_min_overlap: int  # of pool.interference.TOP_LAYERS layers raising false / lowering true, on average
+    # H3 and H4, tests over seeds / organisms (notebooks 11, 14)
+    alpha: float  # slope, permutation and sign-flip tests
+    h4_belief_for_neglect: float  # mean neutral belief at or above this counts as "believes the claim"
 
 
-THRESHOLDS = Thresholds()
+HYPOTHESES = ("h1_competition", "h2_interference", "h3_mixing", "h4_organism")  # their prediction files
+THRESHOLDS = Thresholds(**thresholds(list(HYPOTHESES)))
 H1_NEGATING_CONDITIONS = ("negated", "repeated")  # H1 P3: context separation should stay near positive's
 H3_NEGATING_CONDITIONS = ("negated", "repeated")  # the conditions H3 is about; `positive` is the reference
 H3_PREDICTED_DIALS = ("counterpart", "background")  # H3 predicts belief falls and separation grows with these shares
