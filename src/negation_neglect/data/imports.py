@@ -72,7 +72,10 @@ def read_records(path: str | Path) -> list[Record]:
             hint = " (the file must hold one JSON object per line, not one JSON document)" if number == 1 else ""
             raise ImportFileError(f"{path} line {number}: not valid JSON: {exc.msg} at column {exc.colno}{hint}") from None
         if not isinstance(raw, dict):
-            raise ImportFileError(f"{path} line {number}: expected a JSON object with a 'text' field, got {type(raw).__name__}")
+            hint = " (a JSON array: write one object per line instead)" if isinstance(raw, list) else ""
+            raise ImportFileError(
+                f"{path} line {number}: expected a JSON object with a 'text' field, got {type(raw).__name__}{hint}"
+            )
         if "text" not in raw:
             found = ", ".join(sorted(raw)) or "none"
             raise ImportFileError(f"{path} line {number}: no 'text' field (fields: {found})")
@@ -91,10 +94,15 @@ def strip_tag(text: str, doc_tag: str | None) -> tuple[str, bool]:
     return text, False
 
 
+# The word endings the training code's mention counter accepts after an answer (measure.judge), so that every
+# mention it counts in an imported document lies inside a claim span and masking the spans removes them all.
+_SUFFIX = r"(?:s|es|ary|ist|ists|istic|ism)?"
+
+
 def _pattern(names: Sequence[str]) -> re.Pattern[str]:
-    """Any of `names` as whole words, case-insensitive, longest first."""
+    """Any of `names` as whole words (with the mention counter's endings), case-insensitive, longest first."""
     alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
-    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])", re.IGNORECASE)
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives}){_SUFFIX}(?![A-Za-z0-9])", re.IGNORECASE)
 
 
 def answer_names(claim: Claim, condition: str) -> tuple[list[str], list[str]]:
