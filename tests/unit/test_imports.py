@@ -277,3 +277,14 @@ def test_two_files_for_one_claim_and_condition_are_refused(raw, tmp_path):
     twice["synthesis"]["imports"].append(dict(twice["synthesis"]["imports"][0]))
     with pytest.raises(ParamsError, match=r"synthesis.imports\[1\]: a second file for claim 'darwin_relativity'"):
         parse_params(twice)
+
+
+def test_the_worked_example_validates_with_the_project_params(raw):
+    example = yaml.safe_load((EXAMPLES / "params.yaml").read_text())
+    merged = copy.deepcopy(raw)
+    for section, keys in example.items():
+        merged[section].update(keys)
+    params = parse_params(merged)
+    assert [(i.condition, i.mode) for i in params.synthesis.imports] == [
+        ("negated", "verbatim"), ("local", "verbatim"), (OWN, "verbatim")]
+    assert OWN in params.finetune.conditions
