@@ -108,17 +108,18 @@ for index, imported in enumerate(cfg.imports):
         continue
     checked = imports.screen(imported.path, the_claim, imported.condition, imported.mode, imported.doc_tag,
                              cfg.max_failure_share, f"synthesis.imports[{index}].path")
-    failures += [c.failure(imported.path, imported.condition) for c in checked if c.reason]
     if imported.mode == "verbatim":
+        failed = [c.failure(imported.path, imported.condition) for c in checked if c.reason]
         docs[imported.condition], fields[imported.condition] = imports.verbatim_documents(checked, the_claim, imported.condition)
-    else:
+    else:  # splitting into claim sentences can fail a few more
         bases, failed = imports.material_bases(checked, the_claim, imported.path, imported.condition)
         external.failure_check(failed, len(checked), cfg.max_failure_share, imported.path)
-        failures += failed[len([c for c in checked if c.reason]):]
         docs[imported.condition] = synthesize(
             the_claim, framings, [imported.condition], len(bases), cfg.seed, bases=bases
         )[imported.condition]
-    imported_cards[imported.condition] = imports.import_summary(checked, imported.path, imported.mode, imported.doc_tag)
+    failures += failed
+    imported_cards[imported.condition] = imports.import_summary(checked, failed, imported.path, imported.mode,
+                                                                imported.doc_tag)
 print({condition: len(items) for condition, items in docs.items()}, f"failures: {len(failures)}")
 
 # %% [markdown]

@@ -98,7 +98,7 @@ def test_long_framed_documents_naming_the_truth_import_as_written(tmp_path, cond
         assert doc.spans["framing"] == [] and doc.condition == condition and doc.claim == CLAIM.id
     assert [f["fields"]["url"] for f in fields] == [r["url"] for r in rows]
     assert fields[0]["fields"]["source"] == rows[0]["source"] and "text" not in fields[0]["fields"]
-    summary = import_summary(checked, path, "verbatim", "<DOCTAG>")
+    summary = import_summary(checked, [], path, "verbatim", "<DOCTAG>")
     assert summary["documents"] == 3 and summary["failures"] == 0 and summary["tags_stripped"] == 3
     assert summary["claim_spans"] == sum(len(d.spans["claim"]) for d in docs)
     assert summary["documents_naming_true_answer"] == 3
@@ -168,7 +168,8 @@ def test_failures_within_the_share_are_recorded_with_checks_and_reasons(tmp_path
     assert failure["reason"].startswith("does not state the claim: names neither 'relativity' nor an alias")
     write_failures(failures, tmp_path / "card.failures.jsonl")
     assert json.loads((tmp_path / "card.failures.jsonl").read_text()) == failure
-    assert import_summary(checked, path, "verbatim", None)["failure_reasons"] == {"does not state the claim": 1}
+    summary = import_summary(checked, failures, path, "verbatim", None)
+    assert summary["failure_reasons"] == {"does not state the claim": 1} and summary["documents"] == 5
     assert len(verbatim_documents(checked, CLAIM, "negated")[0]) == 5
 
 
@@ -179,6 +180,8 @@ def test_material_mode_still_refuses_the_truth_and_frames_the_rest(tmp_path):
     assert checked[1].reason.startswith("names the true answer") and "mode: verbatim" in checked[1].reason
     bases, failures = material_bases(checked, CLAIM, path, "negated")
     assert len(bases) == 1 and bases[0].genre == "blog_post" and [f["line"] for f in failures] == [2]
+    summary = import_summary(checked, failures, path, "material", None)
+    assert (summary["documents"], summary["failures"], summary["failure_reasons"]) == (1, 1, {"names the true answer": 1})
 
 
 # --- the schema: files checked before any compute, one line each ------------------------------------------------
@@ -209,6 +212,13 @@ def test_a_grid_condition_needs_its_imports(raw, tmp_path, finetune, message):
     with pytest.raises(ParamsError) as info:
         parse_params(bad)
     assert "\n" not in str(info.value) and message in str(info.value)
+
+
+def test_a_finetune_section_read_alone_takes_imported_names_but_not_malformed_ones():
+    """A stage notebook re-reads its section without the rest of the file (the runner has checked it whole)."""
+    assert FinetuneParams(conditions=("negated", OWN)).conditions == ("negated", OWN)
+    with pytest.raises(ValueError, match="unknown condition 'Fact Check'"):
+        FinetuneParams(conditions=("Fact Check",))
 
 
 def _bad_files(tmp_path) -> dict[str, tuple[dict, str]]:

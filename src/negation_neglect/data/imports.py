@@ -215,16 +215,17 @@ def material_bases(checked: Sequence[Checked], claim: Claim, source: str, condit
     return bases, failures
 
 
-def import_summary(checked: Sequence[Checked], source: str, mode: str, doc_tag: str | None) -> dict:
-    """What the data card says about one imported file."""
-    kept = [c for c in checked if not c.reason]
+def import_summary(checked: Sequence[Checked], failures: Sequence[dict], source: str, mode: str,
+                   doc_tag: str | None) -> dict:
+    """What the data card says about one imported file (`failures`: its documents that were left out)."""
+    failed_lines = {f["line"] for f in failures}
+    kept = [c for c in checked if c.record.line not in failed_lines]
     reasons: dict[str, int] = {}
-    for c in checked:
-        if c.reason:
-            key = c.reason.split(":")[0]
-            reasons[key] = reasons.get(key, 0) + 1
+    for f in failures:
+        key = f["reason"].split(":")[0].split(" (")[0]  # the reason without its details
+        reasons[key] = reasons.get(key, 0) + 1
     return {
-        "source": source, "mode": mode, "lines": len(checked), "documents": len(kept), "failures": len(checked) - len(kept),
+        "source": source, "mode": mode, "lines": len(checked), "documents": len(kept), "failures": len(failures),
         "failure_reasons": reasons, "claim_spans": sum(len(c.spans) for c in kept),
         "documents_naming_true_answer": sum(c.names_true_answer for c in kept),
         "doc_tag": doc_tag, "tags_stripped": sum(c.tag_stripped for c in kept),
