@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from negation_neglect.layout import CLAIMS
+
 EMBEDDED_MODEL = "embedded:smollm2-135m-instruct"
 
 
@@ -85,7 +87,6 @@ class LLMParams(_Section):
 
 
 _CONDITION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-CLAIMS_DIR = "data/claims"  # where an import's claim file is read at validation (relative to the project root)
 
 
 def _keyed(message: str) -> PydanticCustomError:
@@ -140,7 +141,7 @@ class ImportParams(_Section):
 
         where = f"synthesis.imports[{index}]"
         try:
-            claim = load_claim(Path(CLAIMS_DIR) / f"{self.claim}.yaml")
+            claim = load_claim(Path(CLAIMS) / f"{self.claim}.yaml")  # relative to the project root, as stages run
         except ClaimFileError as exc:
             raise _keyed(f"{where}.claim: {exc}") from None
         try:
