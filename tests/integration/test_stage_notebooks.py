@@ -102,6 +102,8 @@ def test_finetune_run_meets_its_mixture_and_saves_checkpoints(project):
     assert "seconds" not in json.dumps(summary)  # timings go to the timing record, never to the metrics
     timing = json.loads((project / f"outputs/timing/finetune/{CLAIM}/negated/seed0.json").read_text())
     assert timing["steps_timed"] == summary["steps"] and timing["train_seconds"] > 0
+    stage = json.loads((project / f"outputs/timing/stages/05_finetune_{CLAIM}_negated_seed0.json").read_text())
+    assert stage["wall_seconds"] > timing["train_seconds"]  # the whole stage: kernel, loading, training, saving
 
 
 def test_evaluation_writes_competition_rows_and_belief(project):
