@@ -127,3 +127,27 @@ def test_second_instrument_verdicts_follow_the_thresholds():
     assert not interference_v2_verdicts(no_units)["c1_positive_control"]
     above_control = {**v2, "p1_update_conflict": {**v2["p1_update_conflict"], "negative_control_mean": below - 1}}
     assert not interference_v2_verdicts(above_control)["p1_update_conflict"]  # not below the negative control
+
+
+def test_a_control_without_runs_is_missing_and_fails_what_reads_it():
+    grid = _v2_grid()
+    grid["controls"] = grid["controls"][grid["controls"]["control"] != "unrelated_facts"]
+    v2 = summarise_v2(grid, ["a", "b"])
+    assert v2["c2_negative_control"]["own_truth_mean"] is None
+    verdicts = interference_v2_verdicts(v2)
+    assert not verdicts["c2_negative_control"] and not verdicts["p1_update_conflict"]
+
+
+def test_second_instrument_renders_in_the_readme_and_the_macros():
+    from negation_neglect.report.macros import interference_v2_macros
+    from negation_neglect.report.readme import _interference_v2_block
+
+    v2 = with_interference_v2_verdicts(summarise_v2(_v2_grid(), ["a", "b"]))
+    lines = _interference_v2_block(v2, ["a", "b"])
+    row = next(line for line in lines if line.startswith("| a |"))
+    entry = v2["update_alignment"]["a/own_truth"]
+    assert f"{entry['mean']:+.3f} [{entry['ci_low']:+.3f}, {entry['ci_high']:+.3f}]" in row
+    assert "automatically once P(false) saturates" in lines[0]
+    macros = interference_v2_macros(v2)
+    assert macros["nnUpdateAlignA"] == "-0.25" and macros["nnControlAlignAssertOther"] == "-0.40"
+    assert macros["nnVerdictPositiveControl"] == ("held" if v2["c1_positive_control"]["holds"] else "did not hold")

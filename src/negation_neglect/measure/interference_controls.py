@@ -104,12 +104,15 @@ def control_recipe(finetune: FinetuneParams, seed: int, n_checkpoints: int) -> t
 def run_controls(cfg: InterferenceParams, finetune: FinetuneParams, base_dir: str | Path, claim: Claim, knowledge: dict,
                  seed: int, controls: Sequence[str] = CONTROLS) -> list[dict]:
     """Train every control for the claim (in a temporary folder: only the read-out is kept) and return its
-    update alignment rows, with a `control` column, against the same statements as the grid's runs."""
+    update alignment rows, with a `control` column, against the same statements as the grid's runs. A control
+    without sentences (no known unrelated fact) is left out."""
     lora, run = control_recipe(finetune, seed, cfg.control_checkpoints)
     statement_list = statements(claim, knowledge, cfg.n_unrelated)
     rows: list[dict] = []
     for control in controls:
         sentences = control_sentences(claim, knowledge, control)
+        if not sentences:
+            continue  # e.g. no known unrelated fact: the pool reports the control as missing
         with tempfile.TemporaryDirectory(prefix=f"control_{control}_") as work:
             base, tokenizer = load_base(base_dir)
             checkpoints = train_control(base_dir, tokenizer, sentences, work, lora, run, cfg.control_steps,

@@ -231,8 +231,9 @@ def summarise_v2(grid: dict[str, pd.DataFrame], conditions: Sequence[str]) -> di
     own = runs[runs["kind"] == "own_truth"]
     own_units = units[units["kind"] == "own_truth"]
 
-    def control_mean(control: str) -> float:
-        return round(float(own_units[own_units["control"] == control]["alignment"].mean()), 4)
+    def control_mean(control: str) -> float | None:
+        values = own_units[own_units["control"] == control]["alignment"]
+        return round(float(values.mean()), 4) if len(values) else None  # None: the control had nothing to train on
 
     def by_unit(control: str) -> dict[str, float]:
         rows = own_units[own_units["control"] == control]

@@ -144,20 +144,21 @@ def interference_v2_verdicts(v2: dict) -> dict[str, bool]:
       h2v2_max_alignment and below the negative control's mean;
     - p2_answer_span_conflict: for most conditions the mean answer-span cosine is below h2v2_max_span_cosine;
     - p3_denial_not_conflict: the `deny_truth` control's mean alignment is at or above h2v2_control_max_alignment.
-    A missing number (NaN) fails the comparison it enters.
+    A control that had nothing to train on (None) fails every prediction that reads it.
     """
     t = THRESHOLDS
     positive = v2["c1_positive_control"]["own_truth_by_unit"].values()
     negative = v2["c2_negative_control"]["own_truth_mean"]
     p1 = v2["p1_update_conflict"]
+    denial = v2["p3_denial_not_conflict"]["own_truth_mean"]
     return {
         "c1_positive_control": bool(positive) and all(v < t.h2v2_control_max_alignment for v in positive),
-        "c2_negative_control": negative >= t.h2v2_control_max_alignment,
-        "p1_update_conflict": _most(v < t.h2v2_max_alignment and v < p1["negative_control_mean"]
-                                    for v in p1["own_truth_mean"].values()),
+        "c2_negative_control": negative is not None and negative >= t.h2v2_control_max_alignment,
+        "p1_update_conflict": negative is not None and _most(
+            v < t.h2v2_max_alignment and v < p1["negative_control_mean"] for v in p1["own_truth_mean"].values()),
         "p2_answer_span_conflict": _most(v < t.h2v2_max_span_cosine
                                          for v in v2["p2_answer_span_conflict"]["own_truth_mean"].values()),
-        "p3_denial_not_conflict": v2["p3_denial_not_conflict"]["own_truth_mean"] >= t.h2v2_control_max_alignment,
+        "p3_denial_not_conflict": denial is not None and denial >= t.h2v2_control_max_alignment,
     }
 
 
