@@ -189,14 +189,18 @@ display(Markdown("\n".join([
 # ### Second instrument (predictions/h2_interference_v2.md)
 
 # %%
+def num(v: float | None) -> str:
+    return "missing (the control had nothing to train on)" if v is None else f"{v:.3f}"
+
+
 c1, c2, q1, q2, q3 = (v2[k] for k in ("c1_positive_control", "c2_negative_control", "p1_update_conflict",
                                        "p2_answer_span_conflict", "p3_denial_not_conflict"))
 display(Markdown("\n".join([
     f"- c1. Positive control (a rival answer in the truth's slot), alignment per unit: {fmt(c1['own_truth_by_unit'])}: {word(c1['holds'])}.",
-    f"- c2. Negative control (unrelated true facts), mean alignment {c2['own_truth_mean']:.3f}: {word(c2['holds'])}.",
+    f"- c2. Negative control (unrelated true facts), mean alignment {num(c2['own_truth_mean'])}: {word(c2['holds'])}.",
     f"- p1. Update conflict on the grid, mean alignment with the own truth: {fmt(q1['own_truth_mean'])}: {word(q1['holds'])}.",
     f"- p2. Answer-span gradient conflict, mean first-half cosine: {fmt(q2['own_truth_mean'])}: {word(q2['holds'])}.",
-    f"- p3. Denying the truth is not conflict, mean alignment {q3['own_truth_mean']:.3f}: {word(q3['holds'])}.",
+    f"- p3. Denying the truth is not conflict, mean alignment {num(q3['own_truth_mean'])}: {word(q3['holds'])}.",
     "" if v2["grid_informative"] else "**The positive control saw no conflict: p1 and p2 are uninformative on this grid.**",
 ])))
 
