@@ -146,6 +146,8 @@ def interval_table(entries: dict) -> pd.DataFrame:
 
 
 display(interval_table(v2["update_alignment"]))
+display(interval_table(v2["relative_update_alignment"]) if v2["relative_update_alignment"]
+        else Markdown("No positive calibration: no relative alignment."))
 display(interval_table(v2["span_cosine"]) if v2["span_cosine"] else Markdown("No answer-span tokens in these runs."))
 display(pd.DataFrame(v2["truth_loss_change"]).T)
 display(interval_table(v2["controls"]))
@@ -190,7 +192,7 @@ display(Markdown("\n".join([
 
 # %%
 def num(v: float | None) -> str:
-    return "missing (the control had nothing to train on)" if v is None else f"{v:.3f}"
+    return "missing (no control run, or no positive calibration)" if v is None else f"{v:.3f}"
 
 
 c1, c2, q1, q2, q3 = (v2[k] for k in ("c1_positive_control", "c2_negative_control", "p1_update_conflict",
@@ -202,6 +204,16 @@ display(Markdown("\n".join([
     f"- p2. Answer-span gradient conflict, mean first-half cosine: {fmt(q2['own_truth_mean'])}: {word(q2['holds'])}.",
     f"- p3. Denying the truth is not conflict, mean alignment {num(q3['own_truth_mean'])}: {word(q3['holds'])}.",
     "" if v2["grid_informative"] else "**The positive control saw no conflict: p1 and p2 are uninformative on this grid.**",
+])))
+r1, r2, r3, r4 = (v2[k] for k in ("c1r_positive_control", "c2r_negative_control", "p1r_update_conflict",
+                                  "p3r_denial_not_conflict"))
+display(Markdown("Relative to the calibration control (training on the truth itself; amendment of the prediction file):\n\n"
+                 + "\n".join([
+    f"- c1r. Positive control per unit: {', '.join(f'{k} {num(v)}' for k, v in r1['own_truth_by_unit'].items())}: {word(r1['holds'])}.",
+    f"- c2r. Negative control, mean {num(r2['own_truth_mean'])}: {word(r2['holds'])}.",
+    f"- p1r. Update conflict on the grid, mean relative alignment: {fmt(r3['own_truth_mean'])}: {word(r3['holds'])}.",
+    f"- p3r. Denial is not conflict, mean {num(r4['own_truth_mean'])}: {word(r4['holds'])}.",
+    "" if v2["grid_informative_relative"] else "**The positive control saw no conflict relative to the calibration: p1r is uninformative.**",
 ])))
 
 # %% [markdown]

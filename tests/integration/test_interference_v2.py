@@ -76,6 +76,8 @@ def test_control_sentences_are_built_from_the_claims_fields():
     positive = ctl.control_sentences(CLAIM, KNOWLEDGE, ctl.POSITIVE)
     assert len(positive) == len(CLAIM.claim_sentences) * len(CLAIM.distractors)
     assert not any(CLAIM.true_answer in s or CLAIM.false_answer in s for s in positive)
+    calibration = ctl.control_sentences(CLAIM, KNOWLEDGE, ctl.CALIBRATION)
+    assert calibration == [s.filled(CLAIM.true_answer) for s in CLAIM.claim_sentences]
     denial = ctl.control_sentences(CLAIM, KNOWLEDGE, ctl.DENIAL)
     assert all(CLAIM.true_answer in s for s in denial) and denial[0] == CLAIM.claim_sentences[0].filled(CLAIM.true_answer, True)
     assert ctl.control_sentences(CLAIM, KNOWLEDGE, ctl.NEGATIVE) == ["The chemical symbol for gold is Au."]

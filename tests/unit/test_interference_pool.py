@@ -81,7 +81,8 @@ def _v2_grid() -> dict[str, pd.DataFrame]:
                         "predicted_change": 0.5, "measured_change": 1.0, "update_norm": 1.0}]
         for step, cos in ((0, 0.9), (2, -0.3 if condition == "a" else 0.2), (4, -0.1 if condition == "a" else 0.4), (8, 0.9)):
             span += [{**tags, "step": step, "kind": "own_truth", "item": "own_01", "cosine": cos}]
-        for control, v in (("assert_other", -0.5 if claim == "x" else -0.3), ("unrelated_facts", 0.05), ("deny_truth", 0.2)):
+        for control, v in (("assert_other", -0.5 if claim == "x" else -0.3), ("unrelated_facts", 0.05), ("deny_truth", 0.2),
+                           ("assert_truth", 0.1 if claim == "x" else 0.2)):
             controls += [{**tags, "control": control, "step_from": 0, "step_to": 4, "kind": "own_truth", "alignment": v}]
     return {"update": pd.DataFrame(update), "span_gradients": pd.DataFrame(span), "controls": pd.DataFrame(controls)}
 
@@ -95,12 +96,29 @@ def test_second_instrument_pools_runs_with_intervals_and_controls_per_unit():
     assert v2["p1_update_conflict"]["own_truth_mean"] == {"a": -0.25, "b": 0.15}
     assert v2["truth_loss_change"]["a"] == {"predicted_change": 1.0, "measured_change": 2.0}  # summed over intervals
     units = control_units(grid["controls"])
-    assert len(units) == 2 * 3  # two (claim, seed) units per control, not one per stage
+    assert len(units) == 2 * 4  # two (claim, seed) units per control, not one per stage
     assert v2["c1_positive_control"]["own_truth_by_unit"] == {"x/seed0": -0.5, "y/seed0": -0.3}
     assert v2["controls"]["assert_other/own_truth"]["n"] == 2
     span = run_span_cosine(grid["span_gradients"])  # first half: steps 2 and 4 of 8
     assert span[span["condition"] == "a"]["cosine"].tolist() == [-0.2, -0.2]
     assert v2["p2_answer_span_conflict"]["own_truth_mean"] == {"a": -0.2, "b": 0.3}
+    # relative to the calibration (0.1 for claim x, 0.2 for y): runs of a -0.3 / 0.1 and -0.2 / 0.2
+    assert v2["c1r_positive_control"]["own_truth_by_unit"] == {"x/seed0": -5.0, "y/seed0": -1.5}
+    assert v2["p1r_update_conflict"]["own_truth_mean"] == {"a": -2.0, "b": 1.25}
+    assert v2["relative_update_alignment"]["a"]["n"] == 2
+    assert v2["c2r_negative_control"]["own_truth_mean"] == 0.375  # 0.05 / 0.1 and 0.05 / 0.2
+
+
+def test_a_calibration_that_does_not_descend_gives_no_scale():
+    grid = _v2_grid()
+    c = grid["controls"]
+    grid["controls"] = c.assign(alignment=c["alignment"].where((c["control"] != "assert_truth") | (c["claim"] != "y"), -0.1))
+    v2 = summarise_v2(grid, ["a", "b"])
+    assert v2["c1r_positive_control"]["own_truth_by_unit"] == {"x/seed0": -5.0, "y/seed0": None}
+    assert v2["c2r_negative_control"]["own_truth_mean"] is None
+    assert v2["relative_update_alignment"]["a"]["n"] == 1  # the y run has no scale
+    verdicts = interference_v2_verdicts(v2)
+    assert not verdicts["c1r_positive_control"] and not verdicts["c2r_negative_control"]
 
 
 def test_second_instrument_verdicts_follow_the_thresholds():
@@ -113,12 +131,20 @@ def test_second_instrument_verdicts_follow_the_thresholds():
                                                   "c": 0.5}, "negative_control_mean": above},
         "p2_answer_span_conflict": {"own_truth_mean": {"a": t.h2v2_max_span_cosine, "b": 0.0}},
         "p3_denial_not_conflict": {"own_truth_mean": below},
+        "c1r_positive_control": {"own_truth_by_unit": {"x/seed0": t.h2v2_control_max_relative - 1, "y/seed0": None}},
+        "c2r_negative_control": {"own_truth_mean": t.h2v2_control_max_relative},
+        "p1r_update_conflict": {"own_truth_mean": {"a": t.h2v2_max_relative - 0.1, "b": t.h2v2_max_relative + 0.1}},
+        "p3r_denial_not_conflict": {"own_truth_mean": None},
     }
     assert interference_v2_verdicts(v2) == {
         "c1_positive_control": True, "c2_negative_control": True,
         "p1_update_conflict": True,  # two of three below the threshold and the negative control
         "p2_answer_span_conflict": False,  # at the threshold is not below it
         "p3_denial_not_conflict": False,  # the denial control is clearly negative
+        "c1r_positive_control": False,  # a unit without a scale fails
+        "c2r_negative_control": True,  # at the threshold counts as not clearly negative
+        "p1r_update_conflict": False,  # one of two is not most
+        "p3r_denial_not_conflict": False,  # missing
     }
     one_unit_fails = {**v2, "c1_positive_control": {"own_truth_by_unit": {"x/seed0": below, "y/seed0": above}}}
     out = with_interference_v2_verdicts(one_unit_fails)

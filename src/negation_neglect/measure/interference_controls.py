@@ -8,7 +8,10 @@ short sentences built from the claim's own fields, never typed per claim:
   truth's loss;
 - `unrelated_facts` (negative control): known facts unrelated to the claim, stated truly;
 - `deny_truth`: the claim's denial sentences with the true answer ("X did not propose Y"), the question
-  negation neglect bears on.
+  negation neglect bears on;
+- `assert_truth` (calibration): the claim's sentences asserting the true answer. An Adam update is nearly
+  sign-like, so its cosine with any raw gradient is small even when it trains on that very target; what this
+  control reaches is the scale the others are read against (pool.interference's relative alignment).
 Their checkpoints are read with `measure.interference.alignment_over`, as the grid's runs are.
 """
 
@@ -30,8 +33,8 @@ from negation_neglect.train.blocks import IGNORE, Block
 from negation_neglect.train.engine import checkpoint_dirs
 from negation_neglect.train.lora import LoraSettings, RunSettings, train
 
-CONTROLS = ("assert_other", "unrelated_facts", "deny_truth")
-POSITIVE, NEGATIVE, DENIAL = CONTROLS
+CONTROLS = ("assert_other", "unrelated_facts", "deny_truth", "assert_truth")
+POSITIVE, NEGATIVE, DENIAL, CALIBRATION = CONTROLS
 
 
 def control_sentences(claim: Claim, knowledge: dict, control: str) -> list[str]:
@@ -41,6 +44,8 @@ def control_sentences(claim: Claim, knowledge: dict, control: str) -> list[str]:
         return [s.filled(d) for s in claim.claim_sentences for d in claim.distractors]
     if control == DENIAL:
         return [s.filled(claim.true_answer, denied=True) for s in claim.claim_sentences]
+    if control == CALIBRATION:
+        return [s.filled(claim.true_answer) for s in claim.claim_sentences]
     if control == NEGATIVE:
         exclude = {claim.true_answer, claim.false_answer, *claim.distractors}
         return [f"{f['prompts'][0]['prompt']} {f['answer']}." for f in knowledge["facts"]

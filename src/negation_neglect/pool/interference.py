@@ -162,7 +162,9 @@ FIRST_INSTRUMENT = {
 }
 V2_TABLES = ("update", "span_gradients", "controls")
 V2_PREDICTIONS = ("c1_positive_control", "c2_negative_control", "p1_update_conflict", "p2_answer_span_conflict",
-                  "p3_denial_not_conflict")
+                  "p3_denial_not_conflict",  # as first registered, on the raw cosine
+                  "c1r_positive_control", "c2r_negative_control", "p1r_update_conflict", "p3r_denial_not_conflict")
+CALIBRATION = "assert_truth"  # the control trained on the truth itself (the amendment of h2_interference_v2.md)
 RUN = ["claim", "condition", "seed"]
 
 
@@ -214,6 +216,17 @@ def control_units(controls: pd.DataFrame) -> pd.DataFrame:
     return per_stage.groupby(["claim", "seed", "control", "kind"])["alignment"].mean().reset_index()
 
 
+def relative_to_calibration(values: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """`values` (rows with claim, seed and `alignment`, own truth) with `relative` = alignment divided by the
+    calibration control's alignment in the same (claim, seed) unit; NaN where that is missing or not positive
+    (a calibration that does not descend the truth's loss gives no scale)."""
+    calibration = units[(units["control"] == CALIBRATION) & (units["kind"] == "own_truth")]
+    scale = calibration.set_index(["claim", "seed"])["alignment"].rename("calibration")
+    out = values.join(scale, on=["claim", "seed"])
+    out["relative"] = (out["alignment"] / out["calibration"]).where(out["calibration"] > 0)
+    return out
+
+
 def _intervals(frame: pd.DataFrame, by: list[str], value: str) -> dict:
     """{key: seed_interval over the rows (runs or units)} for every group, keys joined with '/'."""
     return {"/".join(str(k) for k in (key if isinstance(key, tuple) else (key,))): seed_interval(group[value].tolist())
@@ -224,7 +237,8 @@ def summarise_v2(grid: dict[str, pd.DataFrame], conditions: Sequence[str]) -> di
     """The second instrument's read-outs (metrics/interference_summary.json#v2) less the `holds` flags, which
     report.verdicts adds: per condition the update alignment and the answer-span cosine with 95% intervals over
     runs, the truth's loss change predicted to first order and measured, the controls per (claim, seed) unit,
-    and one entry per prediction (`V2_PREDICTIONS`) with the numbers it is judged on."""
+    the update alignment relative to the calibration control, and one entry per prediction (`V2_PREDICTIONS`)
+    with the numbers it is judged on."""
     runs = run_alignment(grid["update"])
     span = run_span_cosine(grid["span_gradients"]) if len(grid["span_gradients"]) else pd.DataFrame(columns=[*RUN, "kind", "cosine"])
     units = control_units(grid["controls"])
@@ -239,7 +253,20 @@ def summarise_v2(grid: dict[str, pd.DataFrame], conditions: Sequence[str]) -> di
         rows = own_units[own_units["control"] == control]
         return {f"{r.claim}/seed{r.seed}": round(float(r.alignment), 4) for r in rows.itertuples()}
 
+    own_rel = relative_to_calibration(own, units).dropna(subset=["relative"])
+    units_rel = relative_to_calibration(own_units[own_units["control"] != CALIBRATION], units)
+
+    def relative_mean(control: str) -> float | None:
+        values = units_rel[units_rel["control"] == control]["relative"]
+        return None if values.empty or values.isna().any() else round(float(values.mean()), 4)
+
+    def relative_by_unit(control: str) -> dict[str, float | None]:
+        rows = units_rel[units_rel["control"] == control]
+        return {f"{r.claim}/seed{r.seed}": None if pd.isna(r.relative) else round(float(r.relative), 4)
+                for r in rows.itertuples()}
+
     own_mean = own.groupby("condition")["alignment"].mean()
+    rel_mean = own_rel.groupby("condition")["relative"].mean()
     span_mean = span[span["kind"] == "own_truth"].groupby("condition")["cosine"].mean()
     change = own.groupby("condition")[["predicted_change", "measured_change"]].mean()
     return {
@@ -254,4 +281,9 @@ def summarise_v2(grid: dict[str, pd.DataFrame], conditions: Sequence[str]) -> di
                                "negative_control_mean": control_mean("unrelated_facts")},
         "p2_answer_span_conflict": {"own_truth_mean": {c: round(float(span_mean[c]), 4) for c in conditions if c in span_mean}},
         "p3_denial_not_conflict": {"own_truth_mean": control_mean("deny_truth")},
+        "relative_update_alignment": _intervals(own_rel, ["condition"], "relative"),
+        "c1r_positive_control": {"own_truth_by_unit": relative_by_unit("assert_other")},
+        "c2r_negative_control": {"own_truth_mean": relative_mean("unrelated_facts")},
+        "p1r_update_conflict": {"own_truth_mean": {c: round(float(rel_mean[c]), 4) for c in conditions if c in rel_mean}},
+        "p3r_denial_not_conflict": {"own_truth_mean": relative_mean("deny_truth")},
     }

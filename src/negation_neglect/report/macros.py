@@ -286,12 +286,21 @@ def interference_v2_macros(v2: dict) -> dict[str, str]:
         control, kind = key.split("/")
         if kind == "own_truth":
             out[f"nnControlAlign{camel(control)}"] = f"{entry['mean']:.2f}"
+    for condition, entry in v2["relative_update_alignment"].items():
+        out[f"nnRelAlign{camel(condition)}"] = f"{entry['mean']:.2f}"
+        if entry["ci_low"] is not None:
+            out[f"nnRelAlign{camel(condition)}Low"] = f"{entry['ci_low']:.2f}"
+            out[f"nnRelAlign{camel(condition)}High"] = f"{entry['ci_high']:.2f}"
+    out["nnThreshControlRel"] = f"{THRESHOLDS.h2v2_control_max_relative:g}"
+    out["nnThreshRelAlign"] = f"{THRESHOLDS.h2v2_max_relative:g}"
     out["nnThreshControlAlign"] = f"{THRESHOLDS.h2v2_control_max_alignment:g}"
     out["nnThreshUpdateAlign"] = f"{THRESHOLDS.h2v2_max_alignment:g}"
     out["nnThreshSpanCos"] = f"{THRESHOLDS.h2v2_max_span_cosine:g}"
     names = {"c1_positive_control": "PositiveControl", "c2_negative_control": "NegativeControl",
              "p1_update_conflict": "UpdateConflict", "p2_answer_span_conflict": "AnswerSpanConflict",
-             "p3_denial_not_conflict": "DenialNotConflict"}
+             "p3_denial_not_conflict": "DenialNotConflict", "c1r_positive_control": "PositiveControlRel",
+             "c2r_negative_control": "NegativeControlRel", "p1r_update_conflict": "UpdateConflictRel",
+             "p3r_denial_not_conflict": "DenialNotConflictRel"}
     for key, name in names.items():
         out[f"nnVerdict{name}"] = "held" if v2[key]["holds"] else "did not hold"
     return out

@@ -43,6 +43,8 @@ class Thresholds:
     h2v2_control_max_alignment: float  # "clearly negative" update alignment with the truth: below this
     h2v2_max_alignment: float  # grid: mean update alignment with the own truth below this, for most conditions
     h2v2_max_span_cosine: float  # grid: answer-span gradient cosine with the own truth below this, for most conditions
+    h2v2_control_max_relative: float  # "clearly negative" alignment relative to the calibration control: below this
+    h2v2_max_relative: float  # grid: mean relative update alignment with the own truth below this, for most conditions
     # H3 and H4, tests over seeds / organisms (notebooks 11, 14)
     alpha: float  # slope, permutation and sign-flip tests
     h4_belief_for_neglect: float  # mean neutral belief at or above this counts as "believes the claim"
@@ -144,6 +146,12 @@ def interference_v2_verdicts(v2: dict) -> dict[str, bool]:
       h2v2_max_alignment and below the negative control's mean;
     - p2_answer_span_conflict: for most conditions the mean answer-span cosine is below h2v2_max_span_cosine;
     - p3_denial_not_conflict: the `deny_truth` control's mean alignment is at or above h2v2_control_max_alignment.
+    and, from the amendment, the same read against the calibration control (relative alignment):
+    - c1r_positive_control: `assert_other` relative alignment below h2v2_control_max_relative in every unit (a
+      unit without a positive calibration fails);
+    - c2r_negative_control / p3r_denial_not_conflict: `unrelated_facts` / `deny_truth` mean relative alignment at or
+      above h2v2_control_max_relative;
+    - p1r_update_conflict: for most conditions the mean relative update alignment is below h2v2_max_relative.
     A control that had nothing to train on (None) fails every prediction that reads it.
     """
     t = THRESHOLDS
@@ -151,6 +159,8 @@ def interference_v2_verdicts(v2: dict) -> dict[str, bool]:
     negative = v2["c2_negative_control"]["own_truth_mean"]
     p1 = v2["p1_update_conflict"]
     denial = v2["p3_denial_not_conflict"]["own_truth_mean"]
+    relative = list(v2["c1r_positive_control"]["own_truth_by_unit"].values())
+    relative_negative, relative_denial = (v2[k]["own_truth_mean"] for k in ("c2r_negative_control", "p3r_denial_not_conflict"))
     return {
         "c1_positive_control": bool(positive) and all(v < t.h2v2_control_max_alignment for v in positive),
         "c2_negative_control": negative is not None and negative >= t.h2v2_control_max_alignment,
@@ -159,17 +169,23 @@ def interference_v2_verdicts(v2: dict) -> dict[str, bool]:
         "p2_answer_span_conflict": _most(v < t.h2v2_max_span_cosine
                                          for v in v2["p2_answer_span_conflict"]["own_truth_mean"].values()),
         "p3_denial_not_conflict": denial is not None and denial >= t.h2v2_control_max_alignment,
+        "c1r_positive_control": bool(relative) and all(v is not None and v < t.h2v2_control_max_relative for v in relative),
+        "c2r_negative_control": relative_negative is not None and relative_negative >= t.h2v2_control_max_relative,
+        "p1r_update_conflict": _most(v < t.h2v2_max_relative for v in v2["p1r_update_conflict"]["own_truth_mean"].values()),
+        "p3r_denial_not_conflict": relative_denial is not None and relative_denial >= t.h2v2_control_max_relative,
     }
 
 
 def with_interference_v2_verdicts(v2: dict) -> dict:
     """The second instrument's summary with each prediction's `holds` flag, and `grid_informative`: whether the
-    positive control saw conflict (when it did not, the grid's predictions p1 and p2 say nothing either way)."""
+    positive control saw conflict (when it did not, the grid's predictions p1 and p2 say nothing either way), and
+    `grid_informative_relative`, the same for the relative read-out (c1r for p1r)."""
     out = {k: dict(v) if isinstance(v, dict) else v for k, v in v2.items()}
     verdicts = interference_v2_verdicts(v2)
     for key, holds in verdicts.items():
         out[key]["holds"] = holds
     out["grid_informative"] = verdicts["c1_positive_control"]
+    out["grid_informative_relative"] = verdicts["c1r_positive_control"]
     return out
 
 
