@@ -381,7 +381,8 @@ def update_alignment(before: CheckpointState, after: CheckpointState) -> list[di
     """Per kind, for the update from `before` to `after` (the adapter weight difference: the optimiser's
     preconditioned steps summed): `alignment` = cosine(update, -gradient at `before`), negative when the update
     climbs the truth's loss; `predicted_change` = gradient . update, the first-order change of that loss;
-    `measured_change` its actual change; `update_norm`."""
+    `measured_change` its actual change; `update_norm`. The alignment is NaN for a zero update (a warm-up's
+    first step has learning rate 0)."""
     if before.names != after.names:
         raise ValueError("the two checkpoints hold different adapter weights")
     update = after.weights - before.weights
