@@ -374,6 +374,10 @@ class InterferenceParams(_Section):
     full_layers: tuple[int, ...] = Field((0, -1), strict=False)  # base down_proj matrices of these layers
     # (negative counts from the end) for the full-weight gradient check
     batch_size: int = Field(32, ge=1, le=1024)  # distinct prompts per scoring forward pass
+    # Controls of the update alignment (predictions/h2_interference_v2.md): tiny LoRA runs with finetune's recipe
+    control_steps: int = Field(16, ge=1)  # optimizer steps per control run
+    control_batch_size: int = Field(8, ge=1)  # sentences per control step
+    control_checkpoints: int = Field(5, ge=2)  # log-spaced control checkpoints, step 0 and the last included
 
 
 class WorldParams(_Section):
