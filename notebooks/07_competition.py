@@ -133,6 +133,15 @@ display(rates)
 display(per_type)
 
 # %% [markdown]
+# Beside the rate, how far the false answer leads the true one: the mean margin log P(false) - log P(true)
+# (nats) over the informative cloze, pushback, adversarial and downstream items, 95% cluster-bootstrap interval
+# over runs. Descriptive (added before most of the grid ran; predictions/belief_table.md): the per-item rate
+# saturates once the false answer wins every item, the margin does not.
+
+# %%
+pd.DataFrame({c: v["margin"] for c, v in belief["by_condition"].items()}).T
+
+# %% [markdown]
 # ### The base model, claim by claim
 # Over all items, the base model's belief rate per claim and item type, and how many items are informative.
 # Items where it prefers the false answer (a format it cannot answer, e.g. yes/no pairs) are set aside, not

@@ -88,3 +88,11 @@ def test_the_committed_prediction_file_carries_the_thresholds_the_verdicts_read(
     bad.write_text("# no header\n")
     with pytest.raises(ValueError, match="needs a YAML header"):
         read_prediction(bad)
+
+
+def test_the_margin_read_out_averages_log_probability_items_over_runs(tmp_path):
+    table = _grid(tmp_path, {"positive": [1, 1], "true": [0, 0]})
+    positive, true = table["by_condition"]["positive"]["margin"], table["by_condition"]["true"]["margin"]
+    assert positive == {"n_items": 18, "mean": 1.0, "ci_low": 1.0, "ci_high": 1.0}  # nine informative cloze items x 2
+    assert true["mean"] == -1.0
+    assert table["by_condition"]["base model"]["margin"]["mean"] == -1.0

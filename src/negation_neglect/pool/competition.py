@@ -59,6 +59,21 @@ def _pooled(clusters: list[list[dict]], seed: int, types: list[str] | None = Non
     return {**rate(clusters), "by_type": {t: rate([[r for r in rows if r["type"] == t] for rows in clusters]) for t in types}}
 
 
+MARGIN_TYPES = ("cloze", "pushback", "adversarial", "downstream")  # scored by log P(false) - log P(true) in nats
+
+
+def mean_margin(clusters: list[list[dict]], seed: int = 0) -> dict:
+    """How far the false answer leads the true one: the mean margin log P(false) - log P(true) (nats) over the
+    `MARGIN_TYPES` items of `clusters` (runs), with a cluster-bootstrap interval over runs. Descriptive, beside
+    the per-item rate, which saturates once the false answer wins every item."""
+    values = [[float(r["margin"]) for r in rows if r["type"] in MARGIN_TYPES] for rows in clusters]
+    n = sum(len(v) for v in values)
+    if not n:
+        return {"n_items": 0, "mean": None, "ci_low": None, "ci_high": None}
+    mean, lo, hi = cluster_bootstrap_ci(values, seed=seed)
+    return {"n_items": n, "mean": round(mean, 3), "ci_low": round(lo, 3), "ci_high": round(hi, 3)}
+
+
 TRAINED_ON = ("steps", "loss_tokens", "mentions.false", "mentions.true")  # per run, from its training summary
 IN_CONTEXT_USED = ("documents", "tokens", "mentions.false", "mentions.true")  # per run, the in-context control's context
 
@@ -118,7 +133,8 @@ def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0
     def entry(condition):
         every = _pooled(all_runs[condition], bootstrap_seed)
         out = _pooled(informative_runs[condition], bootstrap_seed, sorted(every["by_type"]))
-        out = {**out, "all_items": {k: v for k, v in every.items() if k != "by_type"}, "all_items_by_type": every["by_type"]}
+        out = {**out, "all_items": {k: v for k, v in every.items() if k != "by_type"}, "all_items_by_type": every["by_type"],
+               "margin": mean_margin(informative_runs[condition], bootstrap_seed)}
         if condition != "base model":
             mine = [r for r in runs if r["condition"] == condition]
             out["trained_on"] = _run_means([r["trained_on"] for r in mine], TRAINED_ON)
