@@ -299,6 +299,15 @@ def _belief_block(belief: dict) -> list[str]:
                  for t in types]
         lines.append(f"| {condition} | {v['n_runs']} | {v['n_items']} | {v['rate']:.2f} | "
                      f"[{v['ci_low']:.2f}, {v['ci_high']:.2f}] | {v['all_items']['rate']:.2f} | " + " | ".join(cells) + " |")
+    if all(v.get("margin", {}).get("mean") is not None for v in by.values()):
+        lines += ["", "How far the false answer leads the true one, mean log P(false) - log P(true) in nats over the "
+                  "informative cloze, pushback, adversarial and downstream items (95% cluster-bootstrap CI over runs; "
+                  "descriptive: the rate above saturates once the false answer wins every item): "
+                  + "; ".join(f"{c} {v['margin']['mean']:+.2f} [{v['margin']['ci_low']:+.2f}, {v['margin']['ci_high']:+.2f}]"
+                              for c, v in by.items()) + "."]
+    if belief.get("missing_runs"):
+        lines += ["", f"Pooled so far: {len(belief['runs'])} of {belief['planned_runs']} runs of the grid in params.yaml "
+                  f"(the grid runs cell by cell over several sessions; `missing_runs` in metrics/belief.json names the rest)."]
     return lines
 
 
