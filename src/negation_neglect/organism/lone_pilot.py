@@ -1,0 +1,77 @@
+"""The lone-claim gate pilot: two organisms that differ only in the corpus mix, read on the lone-claim gate.
+
+`run_pilot` pre-trains one organism on today's mix (no lone-claim episodes) and one with them (the params'
+`corpus.lone` and `corpus.lone_marker`), at the same size, steps and seed, and writes one small JSON file with
+both organisms' gates and the verdict of predictions/organism_lone_gate.md, read with that file's threshold.
+
+    python -m negation_neglect.organism.lone_pilot --steps 600 --out outputs/organism/lone_pilot \\
+        --metrics metrics/organism/lone_gate_pilot.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from negation_neglect.files import write_json
+from negation_neglect.organism.experiment import pretrain_organism
+from negation_neglect.params import OrganismParams, load_params
+from negation_neglect.report.predictions import PREDICTIONS, read_prediction
+from negation_neglect.organism.world import LONE_FRAMINGS, LONE_SUBJECTS
+
+PREDICTION = "organism_lone_gate"
+
+
+def mixes(cfg: OrganismParams) -> dict[str, OrganismParams]:
+    """`old_mix`: the params' corpus without lone-claim episodes; `new_mix`: the params' corpus as it is."""
+    old = cfg.model_copy(update={"corpus": cfg.corpus.model_copy(update={"lone": 0.0, "lone_marker": 0.0})})
+    return {"new_mix": cfg, "old_mix": old}
+
+
+def verdict(organism: dict, min_accuracy: float) -> dict:
+    """Holds when every lone framing reaches `min_accuracy` on both question forms (point estimates)."""
+    failing = [f"{framing}/{subject}" for framing in LONE_FRAMINGS for subject in LONE_SUBJECTS
+               if organism["lone_gate"]["framings"][framing][subject]["accuracy"] < min_accuracy]
+    return {"min_accuracy": min_accuracy, "holds": not failing, "failing": failing}
+
+
+def run_pilot(cfg: OrganismParams, diversity: int, seed: int, out_dir: str | Path, metrics_path: str | Path,
+              predictions_dir: str | Path = PREDICTIONS) -> dict:
+    min_accuracy = read_prediction(Path(predictions_dir) / f"{PREDICTION}.md")["thresholds"]["min_accuracy"]
+    result: dict = {
+        "experiment": PREDICTION,
+        "diversity": diversity,
+        "seed": seed,
+        "model": cfg.model.model_dump(mode="json"),
+        "pretrain": {k: getattr(cfg.pretrain, k) for k in ("steps", "batch_size", "block_size", "lr")},
+        "organisms": {},
+    }
+    for name, mine in mixes(cfg).items():
+        start = time.perf_counter()
+        metrics = pretrain_organism(mine, diversity, seed, Path(out_dir) / name)
+        keep = ("parameters", "tokens", "final_loss", "known_accuracy", "gate", "lone_gate")
+        result["organisms"][name] = {"corpus": mine.corpus.model_dump(mode="json"), **{k: metrics[k] for k in keep},
+                                     "wall_seconds": round(time.perf_counter() - start, 1)}
+    result["verdict"] = verdict(result["organisms"]["new_mix"], min_accuracy)
+    result["old_mix_passes"] = verdict(result["organisms"]["old_mix"], min_accuracy)["holds"]
+    write_json(metrics_path, result)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, required=True)
+    parser.add_argument("--diversity", type=int, default=32)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="outputs/organism/lone_pilot")
+    parser.add_argument("--metrics", default="metrics/organism/lone_gate_pilot.json")
+    args = parser.parse_args()
+    cfg = load_params().organism
+    cfg = cfg.model_copy(update={"pretrain": cfg.pretrain.model_copy(update={"steps": args.steps, "device": "cpu"})})
+    result = run_pilot(cfg, args.diversity, args.seed, args.out, args.metrics)
+    print(result["verdict"])
+
+
+if __name__ == "__main__":
+    main()
