@@ -135,3 +135,17 @@ def test_fresh_in_context_tells_a_reader_from_a_copier(monkeypatch, world):
     copied = fresh_in_context(None, None, world, conditions, 6, seed=0)
     for condition in NEGATING:
         assert copied[condition]["lift"] > 0, condition
+
+
+def test_pilot_verdict_reads_every_framing_and_question_form():
+    from negation_neglect.organism.lone_pilot import mixes, verdict
+    from negation_neglect.params import OrganismParams
+
+    entry = {"lone_binary": {"accuracy": 1.0}, "lone_open": {"accuracy": 0.96}}
+    organism = {"lone_gate": {"framings": {f: dict(entry) for f in LONE_FRAMINGS}}}
+    assert verdict(organism, 0.95) == {"min_accuracy": 0.95, "holds": True, "failing": []}
+    organism["lone_gate"]["framings"]["fiction"] = {**entry, "lone_open": {"accuracy": 0.94}}
+    assert verdict(organism, 0.95) == {"min_accuracy": 0.95, "holds": False, "failing": ["fiction/lone_open"]}
+    both = mixes(OrganismParams())
+    assert both["old_mix"].corpus.lone == 0.0 and both["new_mix"].corpus.lone > 0.0
+    assert both["old_mix"].model_dump(exclude={"corpus"}) == both["new_mix"].model_dump(exclude={"corpus"})
