@@ -176,3 +176,13 @@ def test_pooling_imports_no_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
     assert done.stdout.strip() == "[]"
+
+
+def test_a_batch_with_nothing_to_predict_is_dropped():
+    """A last row holding only the final end-of-text token would make the loss a mean over nothing (NaN)."""
+    from negation_neglect.organism.experiment import _has_targets
+    from negation_neglect.train.blocks import IGNORE, Block
+
+    lone_eos = Block((2, 0, 0, 0), (2, IGNORE, IGNORE, IGNORE), (0, -1, -1, -1))
+    real = Block((5, 6, 7, 2), (5, 6, 7, 2), (0, 0, 0, 0))
+    assert not _has_targets([lone_eos]) and _has_targets([lone_eos, real])

@@ -41,7 +41,7 @@ from negation_neglect.organism.world import (
     make_world,
     pick_claims,
 )
-from negation_neglect.train.blocks import Block, batches, plan_mixture, tokenize_document
+from negation_neglect.train.blocks import IGNORE, Block, batches, plan_mixture, tokenize_document
 from negation_neglect.train.engine import checkpoint_dirs, resolve_device
 from negation_neglect.train.lora import LoraSettings, RunSettings, train
 
@@ -74,7 +74,14 @@ def finetune_batches(
         shares = {"claim": 1.0 - replay_share, "replay": replay_share}
     names = list(components)
     examples = plan_mixture(components, shares, recipe.epochs, seed)
-    return batches(examples, names, recipe.block_size, recipe.batch_size, "interleaved", seed, tokenizer.pad_token_id), names
+    planned = batches(examples, names, recipe.block_size, recipe.batch_size, "interleaved", seed, tokenizer.pad_token_id)
+    return [b for b in planned if _has_targets(b)], names
+
+
+def _has_targets(batch: Sequence[Block]) -> bool:
+    """Whether a batch has a token to predict: the loss is taken on labels[1:] of each row, so a last row
+    holding only the final end-of-text token (the rest padding) would give a mean over nothing (NaN)."""
+    return any(label != IGNORE for block in batch for label in block.labels[1:])
 
 
 def finetune_run(
