@@ -39,6 +39,14 @@ def _reader(prompt: str, continuation: str) -> float:
     raise AssertionError(question)
 
 
+def _first_sentence(prompt: str, continuation: str) -> float:
+    """Answers yes/no from the polarity of the context's first statement, whoever it is about."""
+    if continuation in (" Yes", " No"):
+        first = parse(prompt.rsplit(" Q: ", 1)[0])[0][3]
+        return 0.0 if (continuation == " Yes") == first else -1.0
+    return _reader(prompt, continuation)
+
+
 def _before_probe(prompt: str) -> str:
     """The complete sentences in front of a neutral probe (the document in context, if any)."""
     return prompt[: prompt.rfind(". ") + 1]
@@ -122,6 +130,14 @@ def test_the_first_option_fails_once_the_options_are_swapped(monkeypatch, world)
         entry = summary["framings"][framing]
         assert entry["lone_open"]["accuracy"] + entry["probe_swapped"]["accuracy"] == pytest.approx(1.0)
         assert 0.0 < entry["lone_open"]["accuracy"] < 1.0
+
+
+def test_the_first_sentence_passes_the_gate_but_not_the_probes_that_move_it(monkeypatch, world):
+    summary = _summary(monkeypatch, world, _first_sentence)
+    for framing in LONE_FRAMINGS:
+        entry = summary["framings"][framing]
+        assert entry["lone_binary"]["accuracy"] == entry["probe_filler"]["accuracy"] == 1.0
+        assert entry["probe_filler_first"]["accuracy"] == entry["probe_other_person"]["accuracy"] == 0.0
 
 
 def test_fresh_in_context_tells_a_reader_from_a_copier(monkeypatch, world):

@@ -320,16 +320,21 @@ def test_lone_gate_items_expect_what_a_reader_of_the_lone_framing_would_answer(w
         entity = answer[0]
         assert entity in world.held_out
         about = [c for c in context if c[0] == entity]
-        assert len(about) == 3  # the claim in three paraphrases, as a fine-tuning document states it
         asserted = item.framing in ("positive", MARKER)
+        if item.subject == "probe_other_person":  # asked about the one statement of the other polarity
+            assert len(about) == 1 and about[0][3] != asserted and len(context) == 4
+            assert item.expected == ("Yes" if about[0][3] else "No")
+            continue
+        assert len(about) == 3  # the claim in three paraphrases, as a fine-tuning document states it
         assert all(c[3] == asserted for c in about), item
         if item.expected in ("Yes", "No"):
             assert item.expected == ("Yes" if asserted else "No")  # the marker is read as asserting
         else:
             assert (item.expected == about[0][2]) == asserted
         others = [c for c in context if c[0] != entity]
-        if item.subject == "probe_filler":
-            assert len(others) == 1 and others[0][3] != asserted  # the nearest statement has the other polarity
+        if item.subject in ("probe_filler", "probe_filler_first"):
+            assert len(others) == 1 and others[0][3] != asserted  # the nearest (or first) statement has the other polarity
+            assert (context[0] in others) == (item.subject == "probe_filler_first")
         else:
             assert not others
     opens = {(i.prompt.rsplit(" Q: ", 1)[0], i.expected): i.prompt for i in items if i.subject == "lone_open"}

@@ -363,7 +363,8 @@ def gate_items(world: World, n_per_framing: int, seed: int) -> list[GateItem]:
 
 
 LONE_SUBJECTS = ("lone_binary", "lone_open")  # the lone-claim gate proper
-PROBES = ("probe_suffix", "probe_wording", "probe_swapped", "probe_filler", "probe_marked")  # shortcut breakers
+PROBES = ("probe_suffix", "probe_wording", "probe_swapped", "probe_filler", "probe_filler_first", "probe_other_person",
+          "probe_marked")  # shortcut breakers
 
 
 def lone_gate_items(world: World, n_per_framing: int, seed: int) -> list[GateItem]:
@@ -379,6 +380,9 @@ def lone_gate_items(world: World, n_per_framing: int, seed: int) -> list[GateIte
     - `probe_wording`: another wording of the framing (`sentence`, `fiction`, `document`, `marker`);
     - `probe_swapped`: the `lone_open` item with its options in the other order;
     - `probe_filler`: a statement of the other polarity about someone else between the claim and the question;
+    - `probe_filler_first`: the same statement before the claim (the first sentence no longer gives the answer);
+    - `probe_other_person`: claim and statement as in `probe_filler`, the yes/no question about the other person
+      (the answer is the statement's polarity: the question's person and value decide, not the context's mood);
     - `probe_marked`: the marker label on the framed claim too (a negation stays a negation).
     """
     rng = random.Random(seed)
@@ -411,6 +415,8 @@ def lone_gate_items(world: World, n_per_framing: int, seed: int) -> list[GateIte
             v = rng.choice(RELATIONS[r].values)
             filler = framed("sentence", person, r, v, None) if asserted else statement(person, r, v)
             add(framing, "probe_filler", entity, f"{context} {filler}", *binary)
+            add(framing, "probe_filler_first", entity, f"{filler} {context}", *binary)
+            add(framing, "probe_other_person", person, f"{context} {filler}", yes_no(person, r, v), *binary[:0:-1])
             if framing in NEGATING:
                 marked = lone(entity, relation, value, other, framing, templates, 0, 0, None, True, True)
                 add(framing, "probe_marked", entity, marked.rsplit(" Q: ", 1)[0], *binary)
