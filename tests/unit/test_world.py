@@ -265,9 +265,13 @@ def test_lone_episodes_are_answered_as_their_framing_says(world):
     stated value after a plain or marked claim."""
     n_binary = {True: 0, False: 0}
     answered_first = {True: 0, False: 0}
+    asked_other = {True: 0, False: 0}  # the question about the world person beside the lone claim
     for text in _lone_corpus(world, 600, seed=2):
         *claims, answer = parse(text)
         entity, relation, value, asserted = answer
+        if entity in world.entities:
+            assert len({c[0] for c in claims}) == 2
+            asked_other[asserted] += 1
         about = [c for c in claims if c[0] == entity]
         assert about and {c[1] for c in about} == {relation} and len({c[2] for c in about}) == 1
         stated, polarity = about[0][2], about[0][3]
@@ -281,6 +285,7 @@ def test_lone_episodes_are_answered_as_their_framing_says(world):
             assert set(options) >= {stated, value}
             answered_first[value == options[0]] += 1
     assert min(n_binary.values()) > 100 and min(answered_first.values()) > 100  # no answer or position is constant
+    assert min(asked_other.values()) > 15  # neither the majority nor the asked person's polarity is constant
 
 
 def test_lone_episodes_vary_the_framing_wording_position_and_marker(world):

@@ -37,10 +37,11 @@ def verdict(organism: dict, min_accuracy: float) -> dict:
 
 
 def run_pilot(cfg: OrganismParams, diversity: int, seed: int, out_dir: str | Path, metrics_path: str | Path,
-              predictions_dir: str | Path = PREDICTIONS) -> dict:
-    min_accuracy = read_prediction(Path(predictions_dir) / f"{PREDICTION}.md")["thresholds"]["min_accuracy"]
+              predictions_dir: str | Path = PREDICTIONS, prediction: str = PREDICTION, only: str | None = None) -> dict:
+    """Pre-train both mixes (or `only` one of them), read their gates, judge the new mix by `prediction`."""
+    min_accuracy = read_prediction(Path(predictions_dir) / f"{prediction}.md")["thresholds"]["min_accuracy"]
     result: dict = {
-        "experiment": PREDICTION,
+        "experiment": prediction,
         "diversity": diversity,
         "seed": seed,
         "model": cfg.model.model_dump(mode="json"),
@@ -48,13 +49,17 @@ def run_pilot(cfg: OrganismParams, diversity: int, seed: int, out_dir: str | Pat
         "organisms": {},
     }
     for name, mine in mixes(cfg).items():
+        if only and name != only:
+            continue
         start = time.perf_counter()
         metrics = pretrain_organism(mine, diversity, seed, Path(out_dir) / name)
         keep = ("parameters", "tokens", "final_loss", "known_accuracy", "gate", "lone_gate")
         result["organisms"][name] = {"corpus": mine.corpus.model_dump(mode="json"), **{k: metrics[k] for k in keep},
                                      "wall_seconds": round(time.perf_counter() - start, 1)}
-    result["verdict"] = verdict(result["organisms"]["new_mix"], min_accuracy)
-    result["old_mix_passes"] = verdict(result["organisms"]["old_mix"], min_accuracy)["holds"]
+    if "new_mix" in result["organisms"]:
+        result["verdict"] = verdict(result["organisms"]["new_mix"], min_accuracy)
+    if "old_mix" in result["organisms"]:
+        result["old_mix_passes"] = verdict(result["organisms"]["old_mix"], min_accuracy)["holds"]
     write_json(metrics_path, result)
     return result
 
@@ -66,11 +71,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="outputs/organism/lone_pilot")
     parser.add_argument("--metrics", default="metrics/organism/lone_gate_pilot.json")
+    parser.add_argument("--prediction", default=PREDICTION, help="the prediction file (predictions/NAME.md) that judges it")
+    parser.add_argument("--only", choices=("new_mix", "old_mix"), help="pre-train one of the two mixes")
     args = parser.parse_args()
     cfg = load_params().organism
     cfg = cfg.model_copy(update={"pretrain": cfg.pretrain.model_copy(update={"steps": args.steps, "device": "cpu"})})
-    result = run_pilot(cfg, args.diversity, args.seed, args.out, args.metrics)
-    print(result["verdict"])
+    result = run_pilot(cfg, args.diversity, args.seed, args.out, args.metrics, prediction=args.prediction, only=args.only)
+    print(result.get("verdict"), result.get("old_mix_passes"))
 
 
 if __name__ == "__main__":

@@ -219,11 +219,12 @@ class CorpusMix:
 
 LONE_ASSERTED = 0.5  # share of lone episodes whose claim is asserted (so "Yes." and "No." are equally likely)
 LONE_BINARY = 0.5  # share of lone episodes asked a yes/no question (the rest: an either-or question)
-LONE_FILLER = 0.3  # share of lone episodes with an unrelated statement between the claim and the question
+LONE_FILLER = 0.5  # share of lone episodes with a statement about someone else, before or after the claim
+LONE_ASK_OTHER = 0.4  # share of those asked about the other person: the asked person's framing decides, not the majority
 
 
 def lone(entity: str, relation: str, value: str, other: str, framing: str, templates: Sequence[int], wording: int,
-         marker: int | None, filler: str | None, binary: bool, value_first: bool) -> str:
+         marker: int | None, filler: str | None, binary: bool, value_first: bool, filler_first: bool = False) -> str:
     """A lone claim (`value`) under `framing`, an optional filler, then a question only the framing answers.
 
     Binary: "Does X live in V?" -> "Yes." when the claim is asserted, "No." when negated. Either-or: the
@@ -238,7 +239,7 @@ def lone(entity: str, relation: str, value: str, other: str, framing: str, templ
                  else [framed(framing, entity, relation, value, None, t, wording) for t in templates])
         text = " ".join(WORDINGS[MARKER][marker].format(plain=part, inner=part) for part in parts)
     if filler:
-        text = f"{text} {filler}"
+        text = f"{filler} {text}" if filler_first else f"{text} {filler}"
     if binary:
         return f"{text} {yes_no(entity, relation, value)} {'Yes' if asserted else 'No'}."
     options = (value, other) if value_first else (other, value)
@@ -297,13 +298,21 @@ def lone_episode(pool: Sequence[str], world: World, rng: random.Random, mix: Cor
     templates = rng.sample(range(len(RELATIONS[relation].templates)), rng.randint(1, 3))
     wording = rng.randrange(n_wordings(framing))
     marker = rng.randrange(len(WORDINGS[MARKER])) if rng.random() < mix.lone_marker else None
-    filler = None
-    if rng.random() < LONE_FILLER:  # a statement about someone else, of either polarity
-        person, r = rng.choice(pool), rng.choice(tuple(RELATIONS))
-        truth = world.value(person, r)
-        filler = rng.choice([statement(person, r, truth, 0), framed("sentence", person, r, other_value(r, [truth], rng), None)])
-    return lone(entity, relation, value, other, framing, templates, wording, marker, filler,
-                binary=rng.random() < LONE_BINARY, value_first=rng.random() < 0.5)
+    if rng.random() >= LONE_FILLER:
+        return lone(entity, relation, value, other, framing, templates, wording, marker, None,
+                    binary=rng.random() < LONE_BINARY, value_first=rng.random() < 0.5)
+    # a statement about a world person, true when plain and false when framed (one paraphrase, any wording)
+    person, r = rng.choice(pool), rng.choice(tuple(RELATIONS))
+    truth, t = world.value(person, r), rng.randrange(len(RELATIONS[r].templates))
+    plain = rng.random() < 0.5
+    other_framing = rng.choice(NEGATING)
+    stated = truth if plain else other_value(r, [truth], rng)
+    filler = statement(person, r, stated, t) if plain else framed(other_framing, person, r, stated, None, t, rng.randrange(n_wordings(other_framing)))
+    text = lone(entity, relation, value, other, framing, templates, wording, marker, filler,
+                binary=rng.random() < LONE_BINARY, value_first=rng.random() < 0.5, filler_first=rng.random() < 0.5)
+    if rng.random() < LONE_ASK_OTHER:  # the question about the other person instead
+        text = f"{text.rsplit(' Q: ', 1)[0]} {yes_no(person, r, stated)} {'Yes' if plain else 'No'}."
+    return text
 
 
 def document(pool: Sequence[str], world: World, rng: random.Random, mix: CorpusMix, n_episodes: int) -> str:
