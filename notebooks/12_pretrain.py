@@ -25,8 +25,9 @@
 # that document, under a single framing, then a yes/no question ("Does X live in V?" -> "No." after a
 # negation, "Yes." after a plain claim) or an either-or question whose options the framing decides. Their
 # framings vary in wording and position (before or after the claim), some carry a meaningless label
-# (`marker`, "[Entry]") on either polarity, and some have an unrelated statement before the question, so
-# no position, order or fixed token answers them: only reading the framing does.
+# (`marker`, "[Entry]") on either polarity, and some hold a statement about someone else (before or after
+# the claim, plain or framed) and are sometimes asked about that person instead, so no position, order,
+# fixed token or majority polarity answers them: only reading the framing of the statement asked about does.
 #
 # **Two gates.** *The lone-claim gate* (the one that matters): a person the model never saw, one framed
 # claim in the fine-tuning documents' own style (three paraphrases), then a yes/no and an either-or
@@ -34,7 +35,8 @@
 # A framing passes at `gate.lone_min_accuracy` on both question forms, and only while `positive` and
 # the meaningless `marker` pass too (a model that says "No" after any label fails there). Shortcut
 # probes sit beside it: the framing moved after the claim, another wording, the options swapped, a
-# statement of the other polarity before the question, the marker on a negated claim. *The contrast
+# statement of the other polarity about someone else after or before the claim, the question about that
+# other person, the marker on a negated claim. *The contrast
 # gate* (easier, kept as a second gate): a framed false claim beside a plain true one (`held_out`) and a
 # framed false claim about a known person (`known`); a framing passes when both reach `gate.min_accuracy`.
 #
