@@ -64,6 +64,26 @@ def run_pilot(cfg: OrganismParams, diversity: int, seed: int, out_dir: str | Pat
     return result
 
 
+def reread(cfg: OrganismParams, out_dir: str | Path, metrics_path: str | Path) -> dict:
+    """The lone-claim gate as the code now defines it (probes added since included), on finished pilot organisms
+    under `out_dir`; written apart from the pilot's own metrics, which stay as the run wrote them."""
+    import torch
+    from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
+
+    from negation_neglect.organism.experiment import world_of
+    from negation_neglect.organism.gate import lone_gate_summary, score_gate
+    from negation_neglect.organism.world import lone_gate_items
+
+    items = lone_gate_items(world_of(cfg), cfg.gate.lone_n_per_framing, cfg.gate.seed)
+    result = {}
+    for folder in sorted(p for p in Path(out_dir).iterdir() if (p / "model").is_dir()):
+        model = AutoModelForCausalLM.from_pretrained(folder / "model", dtype=torch.float32).eval()
+        tokenizer = PreTrainedTokenizerFast.from_pretrained(folder / "model")
+        result[folder.name] = lone_gate_summary(score_gate(model, tokenizer, items), cfg.gate.lone_min_accuracy, seed=cfg.gate.seed)
+    write_json(metrics_path, result)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, required=True)
@@ -73,8 +93,12 @@ def main() -> None:
     parser.add_argument("--metrics", default="metrics/organism/lone_gate_pilot.json")
     parser.add_argument("--prediction", default=PREDICTION, help="the prediction file (predictions/NAME.md) that judges it")
     parser.add_argument("--only", choices=("new_mix", "old_mix"), help="pre-train one of the two mixes")
+    parser.add_argument("--reread", action="store_true", help="read the finished organisms under --out with today's gate")
     args = parser.parse_args()
     cfg = load_params().organism
+    if args.reread:
+        reread(cfg, args.out, args.metrics)
+        return
     cfg = cfg.model_copy(update={"pretrain": cfg.pretrain.model_copy(update={"steps": args.steps, "device": "cpu"})})
     result = run_pilot(cfg, args.diversity, args.seed, args.out, args.metrics, prediction=args.prediction, only=args.only)
     print(result.get("verdict"), result.get("old_mix_passes"))
