@@ -21,7 +21,13 @@
 # the training documents' loss on claim versus framing tokens. At the last checkpoint it switches the
 # adapter off one layer (and one module type) at a time, and reads the margin through the layers.
 #
-# **Prediction (H2).** The document gradient points against the truth: its cosine with the claim's own
+# A second instrument (predictions/h2_interference_v2.md) adds the gradient of the loss on only the false
+# answer's tokens in the documents' claim sentences, the alignment of the optimiser's actual update between
+# checkpoints with the truth's descent direction, and controls of that alignment: tiny LoRA runs with the
+# grid's recipe on sentences giving the truth's slot a rival answer (must show conflict), on unrelated true
+# facts (must not), and denying the truth.
+#
+# **Prediction (H2, first instrument).** The document gradient points against the truth: its cosine with the claim's own
 # true statement is negative at the first checkpoints. Refuted if that cosine is positive or near zero
 # (|median| < 0.05) at every checkpoint. The grid-level verdict is in `09_interference_summary`.
 
@@ -54,7 +60,8 @@ from negation_neglect.data.claims import load_claim
 from negation_neglect.data.synthesis import read_documents
 from negation_neglect.files import read_json
 from negation_neglect.measure.interference import run_interference, write_tables
-from negation_neglect.params import InterferenceParams
+from negation_neglect.measure.interference_controls import run_controls
+from negation_neglect.params import FinetuneParams, InterferenceParams
 
 cfg = InterferenceParams(**interference)
 the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml")
@@ -62,7 +69,9 @@ run_summary = read_json(summary_path)
 documents = run_summary.get("documents", condition)  # a derived condition (negated_masked) names its documents
 docs = read_documents(Path(data_dir) / claim / f"{documents}.jsonl")
 steps = run_summary["checkpoints"]
-tables = run_interference(cfg, base_dir, run_dir, steps, the_claim, read_json(knowledge_path), docs, finetune["doc_tag"])
+knowledge = read_json(knowledge_path)
+tables = run_interference(cfg, base_dir, run_dir, steps, the_claim, knowledge, docs, finetune["doc_tag"])
+tables["controls"] = run_controls(cfg, FinetuneParams(**finetune), base_dir, the_claim, knowledge, int(seed))
 write_tables(tables, out_dir)
 frames = {name: pd.DataFrame(rows) for name, rows in tables.items()}
 print({name: len(rows) for name, rows in tables.items()})
@@ -125,7 +134,22 @@ plt.show()
 a.round(3)
 
 # %% [markdown]
-# ## Verdict for this run
+# ## Second instrument: answer-span gradients and the update's alignment
+# Median cosine per checkpoint between the gradient of the loss on the false answer's tokens in claim
+# sentences and each kind of true statement; then, per pair of consecutive checkpoints, the cosine between
+# the adapter's actual update and the truth's descent direction (negative: the update climbs the truth's
+# loss), for this run and for the controls.
+
+# %%
+if len(frames["span_gradients"]):
+    display(frames["span_gradients"].groupby(["kind", "step"])["cosine"].median().unstack("step").round(3))
+u = frames["update"].pivot(index="step_to", columns="kind", values="alignment")
+ctrl = frames["controls"].pivot_table(index="step_to", columns=["control", "kind"], values="alignment")
+display(u.round(3))
+ctrl.round(3)
+
+# %% [markdown]
+# ## Verdict for this run (first instrument)
 
 # %%
 own = frames["gradients"][(frames["gradients"]["kind"] == "own_truth") & (frames["gradients"]["params"] == "lora")]

@@ -128,7 +128,8 @@ def make_tiny_project(root: Path, tiny_model_dir: Path, claim: str) -> dict:
         mixture={"claim": 0.7, "counterpart": 0.3, "background": 0.0, "retention": 0.0}, n_checkpoints=3,
         precision="fp32",
     )
-    params["interference"].update(claims=[claim], conditions=["negated"], seeds=[0])
+    params["interference"].update(claims=[claim], conditions=["negated"], seeds=[0], control_steps=2, control_batch_size=2,
+                                  control_checkpoints=2)
     params["pilot"].update(claims=[claim], lrs=[0.001])
     params["organism"].update(
         world={"n_entities": 24, "n_held_out": 6, "seed": 0},

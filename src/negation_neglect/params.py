@@ -7,6 +7,7 @@ model: workers receive resolved values and cannot mutate them.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -21,6 +22,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from negation_neglect.layout import CLAIMS
 
 EMBEDDED_MODEL = "embedded:smollm2-135m-instruct"
 
@@ -82,11 +86,68 @@ class LLMParams(_Section):
     temperature: float = Field(0.9, ge=0.0, le=2.0)
 
 
-class ImportParams(_Section):
-    """Bring your own documents: a JSONL file (one object per line with a `text` field) for one condition."""
+_CONDITION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
-    path: str
-    condition: Literal[CONDITIONS]  # type: ignore[valid-type]
+
+def _keyed(message: str) -> PydanticCustomError:
+    """An error whose message already names its key (`synthesis.imports[0].path: ...`): shown as it is."""
+    return PydanticCustomError("keyed", "{message}", {"message": message})
+
+
+class ImportParams(_Section):
+    """Bring your own documents: a JSONL file (one object per line with a `text` field) about one claim.
+
+    `verbatim` (default): the documents fill `condition` exactly as written; the condition may be a package one
+    (local included) or a name of your own, which finetune.conditions can then list. `material`: the texts are
+    raw material that the package frames itself into `condition` (not local; they must not name the truth).
+    The file is read and every document checked when params are validated, before any model is loaded
+    (negation_neglect.data.imports).
+    """
+
+    path: str = Field(min_length=1)  # relative to the project root, or absolute
+    claim: str = Field(pattern=r"^[a-z0-9_]+$")  # the claim the documents are about (one of synthesis.claims)
+    condition: str
+    mode: Literal["verbatim", "material"] = "verbatim"
+    doc_tag: str | None = Field(None, min_length=1)  # a leading tag your documents carry (e.g. <DOCTAG>): removed;
+    # training puts its own loss-free tag (finetune.doc_tag) in its place
+
+    @field_validator("condition")
+    @classmethod
+    def _condition_name(cls, name: str) -> str:
+        if not _CONDITION_NAME.match(name):
+            raise ValueError(f"'{name}' is not a condition name (lower case letters, digits, underscores)")
+        return name
+
+    @model_validator(mode="after")
+    def _condition_for_mode(self) -> ImportParams:
+        if self.mode == "material":
+            if self.condition not in CONDITIONS or self.condition == "local":
+                allowed = ", ".join(c for c in CONDITIONS if c != "local")
+                raise ValueError(f"mode 'material' frames documents into a package condition ({allowed}), got "
+                                 f"'{self.condition}'; documents already framed (or local denials) need mode 'verbatim'")
+        elif self.condition in DERIVED_CONDITIONS:
+            raise ValueError(f"'{self.condition}' is a derived condition of finetune; imported documents need a new name")
+        elif self.condition not in CONDITIONS:
+            near = difflib.get_close_matches(self.condition, [*CONDITIONS, *DERIVED_CONDITIONS], n=1, cutoff=0.8)
+            if near:
+                raise ValueError(f"condition '{self.condition}' is close to the package's '{near[0]}': use that name, "
+                                 "or give your own condition a name unlike it")
+        return self
+
+    def check_file(self, index: int, max_failure_share: float) -> None:
+        """Read the file and check each document against the claim; raise a keyed one-line error."""
+        from negation_neglect.data.claims import ClaimFileError, load_claim
+        from negation_neglect.data.imports import ImportFileError, screen
+
+        where = f"synthesis.imports[{index}]"
+        try:
+            claim = load_claim(Path(CLAIMS) / f"{self.claim}.yaml")  # relative to the project root, as stages run
+        except ClaimFileError as exc:
+            raise _keyed(f"{where}.claim: {exc}") from None
+        try:
+            screen(self.path, claim, self.condition, self.mode, self.doc_tag, max_failure_share, f"{where}.path")
+        except ImportFileError as exc:
+            raise _keyed(str(exc)) from None
 
 
 class SynthesisParams(_Section):
@@ -122,9 +183,22 @@ class SynthesisParams(_Section):
             raise ValueError("generator 'transformers' needs llm.model (a Hugging Face id or local folder)")
         if self.generator == "openai" and not (self.llm.endpoint and self.llm.model):
             raise ValueError("generator 'openai' needs llm.endpoint and llm.model")
-        if any(i.condition == "local" for i in self.imports):
-            raise ValueError("imports cannot fill the 'local' condition (it needs written denials)")
+        seen = set()
+        for index, imported in enumerate(self.imports):
+            if imported.claim not in self.claims:
+                raise _keyed(f"synthesis.imports[{index}].claim: '{imported.claim}' is not in synthesis.claims "
+                             f"({', '.join(self.claims)})")
+            if (imported.claim, imported.condition) in seen:
+                raise _keyed(f"synthesis.imports[{index}]: a second file for claim '{imported.claim}', condition "
+                             f"'{imported.condition}' (one file per claim and condition)")
+            seen.add((imported.claim, imported.condition))
+        for index, imported in enumerate(self.imports):  # the files last: their reading is the slow part
+            imported.check_file(index, self.max_failure_share)
         return self
+
+    def imported_conditions(self) -> tuple[str, ...]:
+        """The conditions only imports fill (names of your own), in order of first import."""
+        return tuple(dict.fromkeys(i.condition for i in self.imports if i.condition not in CONDITIONS))
 
 
 class BackgroundParams(_Section):
@@ -175,7 +249,6 @@ class DerivedCondition(_Section):
 
 
 DERIVED_CONDITIONS = {"negated_masked": DerivedCondition(documents="negated", mask_spans=("claim", "subclaim"))}
-_CONDITION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class FinetuneParams(_Section):
@@ -224,11 +297,19 @@ class FinetuneParams(_Section):
     @field_validator("conditions")
     @classmethod
     def _known_conditions(cls, conditions: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        """Synthesized, derived, or imported (a condition named by synthesis.imports). The imports are known when
+        the whole file is validated (`parse_params` passes them as context); a section validated alone (a stage
+        notebook re-reading the section the runner has validated whole) accepts any well-formed name."""
         derived = info.data.get("derived", DERIVED_CONDITIONS)
+        imported = (info.context or {}).get("imported_conditions")
         for name in conditions:
-            if name not in CONDITIONS and name not in derived:
-                allowed = ", ".join([*CONDITIONS, *derived])
-                raise ValueError(f"unknown condition '{name}'; allowed: {allowed} (new ones go in finetune.derived)")
+            if name in CONDITIONS or name in derived:
+                continue
+            if (name in imported) if imported is not None else _CONDITION_NAME.match(name) is not None:
+                continue
+            allowed = ", ".join([*CONDITIONS, *derived, *(imported or ())])
+            raise ValueError(f"unknown condition '{name}'; allowed: {allowed} (new ones go in finetune.derived, "
+                             "or come from synthesis.imports)")
         if len(set(conditions)) != len(conditions):
             raise ValueError("entries must be unique")
         return conditions
@@ -293,6 +374,10 @@ class InterferenceParams(_Section):
     full_layers: tuple[int, ...] = Field((0, -1), strict=False)  # base down_proj matrices of these layers
     # (negative counts from the end) for the full-weight gradient check
     batch_size: int = Field(32, ge=1, le=1024)  # distinct prompts per scoring forward pass
+    # Controls of the update alignment (predictions/h2_interference_v2.md): tiny LoRA runs with finetune's recipe
+    control_steps: int = Field(16, ge=1)  # optimizer steps per control run
+    control_batch_size: int = Field(8, ge=1)  # sentences per control step
+    control_checkpoints: int = Field(5, ge=2)  # log-spaced control checkpoints, step 0 and the last included
 
 
 class WorldParams(_Section):
@@ -441,6 +526,20 @@ class Params(_Section):
     mixing: MixingParams = MixingParams()
 
     @model_validator(mode="after")
+    def _imported_conditions_trainable(self) -> Params:
+        """A grid condition that only imports fill needs an import for every claim of the grid."""
+        for name in self.synthesis.imported_conditions():
+            if name in self.finetune.derived:
+                raise _keyed(f"synthesis.imports: condition '{name}' is also a derived condition in finetune.derived")
+            if name in self.finetune.conditions:
+                have = {i.claim for i in self.synthesis.imports if i.condition == name}
+                missing = [c for c in self.finetune.claims if c not in have]
+                if missing:
+                    raise _keyed(f"finetune.conditions: '{name}' is imported for {sorted(have)} only; finetune.claims "
+                                 f"also has {missing} (add an import for each, or train '{name}' on those claims only)")
+        return self
+
+    @model_validator(mode="after")
     def _interference_within_finetune(self) -> Params:
         for key in ("claims", "conditions", "seeds"):
             extra = [v for v in getattr(self.interference, key) if v not in getattr(self.finetune, key)]
@@ -468,6 +567,8 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 
 
 def _describe(error: dict[str, Any]) -> str:
+    if error["type"] == "keyed":
+        return error["msg"]
     key = ".".join(str(part) for part in error["loc"])
     if error["type"] == "extra_forbidden":
         parent = _model_at(error["loc"][:-1])
@@ -478,12 +579,21 @@ def _describe(error: dict[str, Any]) -> str:
     return f"'{key}': {error['msg']}{shown}"
 
 
+def _imported_labels(raw: dict) -> tuple[str, ...]:
+    """The condition names synthesis.imports declares, read from the raw file (the finetune grid may list them)."""
+    synthesis = raw.get("synthesis")
+    imports = synthesis.get("imports") if isinstance(synthesis, dict) else None
+    if not isinstance(imports, list):
+        return ()
+    return tuple(i["condition"] for i in imports if isinstance(i, dict) and isinstance(i.get("condition"), str))
+
+
 def parse_params(raw: Any, source: str = "params.yaml") -> Params:
     """Validate an already-parsed params mapping; raise ParamsError with a one-line message."""
     if not isinstance(raw, dict):
         raise ParamsError(f"{source}: expected a mapping of sections, got {type(raw).__name__}")
     try:
-        return Params.model_validate(raw)
+        return Params.model_validate(raw, context={"imported_conditions": _imported_labels(raw)})
     except ValidationError as exc:
         problems = [_describe(e) for e in exc.errors()]
         raise ParamsError(f"{source}: " + "; ".join(problems)) from None

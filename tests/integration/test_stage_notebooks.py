@@ -102,6 +102,8 @@ def test_finetune_run_meets_its_mixture_and_saves_checkpoints(project):
     assert "seconds" not in json.dumps(summary)  # timings go to the timing record, never to the metrics
     timing = json.loads((project / f"outputs/timing/finetune/{CLAIM}/negated/seed0.json").read_text())
     assert timing["steps_timed"] == summary["steps"] and timing["train_seconds"] > 0
+    stage = json.loads((project / f"outputs/timing/stages/05_finetune_{CLAIM}_negated_seed0.json").read_text())
+    assert stage["wall_seconds"] > timing["train_seconds"]  # the whole stage: kernel, loading, training, saving
 
 
 def test_evaluation_writes_competition_rows_and_belief(project):
@@ -122,12 +124,15 @@ def test_evaluation_writes_competition_rows_and_belief(project):
 
 def test_interference_tables_and_verdict(project):
     run = project / f"metrics/interference/{CLAIM}/negated/seed0"
-    assert sorted(p.name for p in run.iterdir()) == ["attribution.csv", "collateral.csv", "gradients.csv",
-                                                     "lens.csv", "span_loss.csv"]
+    assert sorted(p.name for p in run.iterdir()) == ["attribution.csv", "collateral.csv", "controls.csv", "gradients.csv",
+                                                     "lens.csv", "span_gradients.csv", "span_loss.csv", "update.csv"]
     gradients = (run / "gradients.csv").read_text().splitlines()
     assert gradients[0] == "step,params,kind,item,cosine" and {"lora", "full"} <= {r.split(",")[1] for r in gradients[1:]}
     summary = json.loads((project / "metrics/interference_summary.json").read_text())
     assert all(isinstance(summary[k]["holds"], bool) for k in summary if k.startswith("p"))
+    v2 = summary["v2"]  # the second instrument: controls and grid read-outs, each judged
+    assert all(isinstance(v2[k]["holds"], bool) for k in v2 if k[:1] in "cp" and k[1:2].isdigit())
+    assert set(v2["c1_positive_control"]["own_truth_by_unit"]) == {f"{CLAIM}/seed0"}
 
 
 def test_figures_generated_numbers_and_html(project):

@@ -110,6 +110,6 @@ def test_every_threshold_comes_from_the_prediction_files():
     literals = {float(x) for x in re.findall(r"(?<![\w.])(\d+\.\d+)", source)}
     assert literals <= {0.0}, f"numeric thresholds typed into the verdict code: {sorted(literals)}"
     stated = {}
-    for name in ("h1_competition", "h2_interference", "h3_mixing", "h4_organism"):
+    for name in ("h1_competition", "h2_interference", "h2_interference_v2", "h3_mixing", "h4_organism"):
         stated.update(read_prediction(ROOT / f"predictions/{name}.md")["thresholds"])
     assert {f.name: getattr(THRESHOLDS, f.name) for f in fields(Thresholds)} == stated

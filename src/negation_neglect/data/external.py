@@ -1,10 +1,11 @@
-"""Documents from outside the template generator: an LLM, or files you bring.
+"""Base documents from outside the template generator: an LLM's texts, or imported ones in `material` mode.
 
-Both arrive as plain text and pass the same validation before they become base documents: the text
+Texts that the package frames itself pass one validation before they become base documents: the text
 must state the claim (name the false answer) and must not name the true answer. Sentences that name
 the false answer become claim sentences with an `{answer}` slot, so the framings (warnings,
 corrections, labels) and the true-counterpart documents work on them as on template documents. Only
-the `local` condition is out of reach: it needs a written denial of every claim sentence.
+the `local` condition is out of reach: it needs a written denial of every claim sentence. (Documents
+that are already framed are imported as written instead: negation_neglect.data.imports.)
 
 The LLM generator has two backends, both off by default:
 - `transformers`: a local Hugging Face causal LM with a chat template (`synthesis.llm.model`);
@@ -126,20 +127,6 @@ def llm_base_documents(
             bases.append(to_base_document(text, claim, index, genre))
         except ValueError as exc:
             failures.append({"index": index, "genre": genre, "reason": str(exc), "text": text[:500]})
-    return bases, failures
-
-
-def imported_base_documents(path: str | Path, claim: Claim) -> tuple[list[BaseDocument], list[dict]]:
-    """Read a JSONL file of `{"text": ...}` objects (extra fields ignored) as base documents."""
-    bases, failures = [], []
-    for index, line in enumerate(Path(path).read_text().splitlines()):
-        try:
-            record = json.loads(line)
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise ValueError("expected an object with a string 'text' field")
-            bases.append(to_base_document(record["text"], claim, index, str(record.get("genre", "imported"))))
-        except (ValueError, json.JSONDecodeError) as exc:
-            failures.append({"index": index, "genre": "imported", "reason": str(exc), "text": line[:500]})
     return bases, failures
 
 

@@ -11,6 +11,15 @@ and at the last checkpoint:
 - attribution: the margin log P(false) - log P(true) with the adapter switched off one layer, or one
   module type, at a time (all off is the base model, none off the fine-tuned one);
 - logit lens: the first-token margin read out after every layer, base versus fine-tuned.
+These are the first instrument (predictions/h2_interference.md). Its whole-document cosine has no positive
+control, and the truth's fall and the attribution's "same layers" follow almost automatically once P(false)
+saturates, both answers sharing one softmax. The second instrument (predictions/h2_interference_v2.md) adds:
+- answer-span gradients: the loss on only the false answer's tokens in the documents' claim sentences, its
+  gradient's cosine with each true statement's;
+- update alignment: the cosine between the optimiser's actual update from one saved checkpoint to the next
+  (the adapter weight difference, AdamW's preconditioned steps summed) and the truth's descent direction,
+  with the first-order and the measured change of the truth's loss;
+and controls of that read-out (measure/interference_controls.py).
 The grid's tables are pooled in pool/interference.py and judged in report/verdicts.py.
 """
 
@@ -278,6 +287,132 @@ def logit_lens(model: PreTrainedModel, tokenizer, claim: Claim, prompts: Sequenc
     return [{"layer": layer, "margin_first_token": round(v / len(prompts), 5)} for layer, v in sorted(totals.items())]
 
 
+# --- Second instrument (predictions/h2_interference_v2.md) -------------------------------------------------------
+# The first instrument's document gradient averages over every document token and is a raw gradient. These
+# read-outs look where conflict could show: the loss on the false answer's own tokens, and the optimiser's
+# actual (Adam-preconditioned) update between saved checkpoints; controls trained here check they can see it.
+
+ANSWER_SPANS = ("claim", "subclaim")  # spans whose mentions of the false answer are the answer span
+TARGET_KINDS = ("own_truth", "neighbour", "unrelated")
+
+
+def answer_occurrences(text: str, answer: str, within: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Character spans of `answer` (case-insensitive, whole words) lying inside one of the `within` spans."""
+    pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(answer)}(?![A-Za-z0-9])", re.IGNORECASE)
+    return [(m.start(), m.end()) for m in pattern.finditer(text)
+            if any(s <= m.start() and m.end() <= e for s, e in within)]
+
+
+def answer_token_flags(tokenizer: PreTrainedTokenizerBase, doc: Document, doc_tag: str, answer: str) -> tuple[list[int], list[bool]]:
+    """The document tokenised as in training (tag + text + EOS) and, per token, whether it overlaps a mention
+    of `answer` inside a claim or subclaim span (a leading-space token counts: it is where the answer starts)."""
+    tag_ids = tokenizer(doc_tag, add_special_tokens=False).input_ids if doc_tag else []
+    encoded = tokenizer(doc.text, add_special_tokens=False, return_offsets_mapping=True)
+    within = [span for kind in ANSWER_SPANS for span in doc.spans.get(kind, [])]
+    hits = answer_occurrences(doc.text, answer, within)
+    flags = [any(start < e and end > s for s, e in hits) for start, end in encoded["offset_mapping"]]
+    eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
+    return [*tag_ids, *encoded["input_ids"], *eos], [False] * len(tag_ids) + flags + [False] * len(eos)
+
+
+def answer_span_loss(model, tokenizer, docs: Sequence[Document], doc_tag: str, answer: str) -> tuple[torch.Tensor, int]:
+    """Mean cross-entropy of the documents' answer-span tokens (differentiable) and how many there are."""
+    rows = [answer_token_flags(tokenizer, d, doc_tag, answer) for d in docs]
+    width = max(len(ids) for ids, _ in rows)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    flags = torch.zeros((len(rows), width), dtype=torch.bool)
+    for r, (row, flag) in enumerate(rows):
+        ids[r, : len(row)] = torch.tensor(row)
+        mask[r, : len(row)] = 1
+        flags[r, : len(row)] = torch.tensor(flag)
+    device = _device(model)
+    losses = _token_losses(model, ids.to(device), mask.to(device))
+    selected = flags[:, 1:].to(device)  # position t predicts token t + 1
+    n = int(selected.sum())
+    if n == 0:
+        raise ValueError(f"no token of {answer!r} inside a claim or subclaim span of these documents")
+    return losses[selected].mean(), n
+
+
+def _trainable(model: PeftModel) -> list[tuple[str, torch.Tensor]]:
+    """The adapter's trainable weights, named without the adapter's own name (so checkpoints line up)."""
+    adapter = f".{model.active_adapter}."
+    return [(name.replace(adapter, "."), p) for name, p in model.named_parameters() if p.requires_grad]
+
+
+def kind_losses(model, tokenizer, statement_list: Sequence[Statement]) -> dict[str, torch.Tensor]:
+    """Per statement kind (own_truth, neighbour, unrelated): the mean answer loss (differentiable)."""
+    out = {}
+    for kind in TARGET_KINDS:
+        chosen = [s for s in statement_list if s.kind == kind]
+        if chosen:
+            out[kind] = torch.stack([answer_loss(model, tokenizer, s) for s in chosen]).mean()
+    return out
+
+
+@dataclass
+class CheckpointState:
+    """What the update alignment needs from one checkpoint: its adapter weights, and per statement kind
+    the truth's mean answer loss and its gradient over those weights."""
+
+    weights: torch.Tensor
+    names: list[str]
+    loss: dict[str, float]
+    grad: dict[str, torch.Tensor]
+
+
+def checkpoint_state(model: PeftModel, tokenizer, statement_list: Sequence[Statement]) -> CheckpointState:
+    """Flattened adapter weights, and each kind's loss and gradient, without dropout."""
+    model.eval()
+    named = _trainable(model)
+    params = [p for _, p in named]
+    losses = kind_losses(model, tokenizer, statement_list)
+    return CheckpointState(
+        weights=torch.cat([p.detach().reshape(-1).double().cpu() for p in params]),
+        names=[n for n, _ in named],
+        loss={k: float(v.detach()) for k, v in losses.items()},
+        grad={k: flat_grad(v, params).double().cpu() for k, v in losses.items()},
+    )
+
+
+def update_alignment(before: CheckpointState, after: CheckpointState) -> list[dict]:
+    """Per kind, for the update from `before` to `after` (the adapter weight difference: the optimiser's
+    preconditioned steps summed): `alignment` = cosine(update, -gradient at `before`), negative when the update
+    climbs the truth's loss; `predicted_change` = gradient . update, the first-order change of that loss;
+    `measured_change` its actual change; `update_norm`. The alignment is NaN for a zero update (a warm-up's
+    first step has learning rate 0)."""
+    if before.names != after.names:
+        raise ValueError("the two checkpoints hold different adapter weights")
+    update = after.weights - before.weights
+    return [{"kind": kind, "alignment": round(cosine(update, -g), 6), "predicted_change": round(float(g @ update), 6),
+             "measured_change": round(after.loss[kind] - before.loss[kind], 6), "update_norm": round(float(update.norm()), 6)}
+            for kind, g in before.grad.items()]
+
+
+def alignment_over(states: dict[int, CheckpointState]) -> list[dict]:
+    """`update_alignment` for every pair of consecutive checkpoints, with `step_from` and `step_to`."""
+    steps = sorted(states)
+    return [{"step_from": a, "step_to": b, **row} for a, b in zip(steps, steps[1:])
+            for row in update_alignment(states[a], states[b])]
+
+
+def answer_span_conflict(model: PeftModel, tokenizer, docs: Sequence[Document], doc_tag: str, answer: str,
+                         statement_list: Sequence[Statement]) -> list[dict]:
+    """Cosine, over the LoRA weights, between the gradient of the loss on the documents' answer-span tokens
+    (the false answer named in claim sentences) and each statement's answer-loss gradient."""
+    model.eval()
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not any(any(f) for _, f in (answer_token_flags(tokenizer, d, doc_tag, answer) for d in docs)):
+        return []  # documents that never name the answer in a claim sentence have no answer span
+    span_loss, n = answer_span_loss(model, tokenizer, docs, doc_tag, answer)
+    g_span = flat_grad(span_loss, params)
+    return [{"kind": s.kind, "item": s.item, "tokens": n,
+             "cosine": round(cosine(g_span, flat_grad(answer_loss(model, tokenizer, s), params)), 6)}
+            for s in statement_list]
+
+
 def run_interference(
     cfg: InterferenceParams,
     base_dir: str | Path,
@@ -289,14 +424,16 @@ def run_interference(
     doc_tag: str,
 ) -> dict[str, list[dict]]:
     """Every measurement of one run: tables `gradients`, `collateral`, `span_loss` (per checkpoint),
-    `attribution` (last checkpoint) and `lens` (base and last checkpoint)."""
+    `attribution` (last checkpoint) and `lens` (base and last checkpoint) of the first instrument; and of the
+    second, `span_gradients` (per checkpoint) and `update` (per pair of consecutive checkpoints)."""
     base, tokenizer = load_base(base_dir)
     statement_list = statements(claim, knowledge, cfg.n_unrelated)
     sample = list(docs[: cfg.n_documents])
     n_layers = base.config.num_hidden_layers
     full_layers = sorted({layer % n_layers for layer in cfg.full_layers})
     lens = [{"model": "base", **r} for r in logit_lens(base, tokenizer, claim, claim.prompts)]  # before wrapping
-    tables: dict[str, list[dict]] = {"gradients": [], "collateral": [], "span_loss": []}
+    tables: dict[str, list[dict]] = {"gradients": [], "collateral": [], "span_loss": [], "span_gradients": []}
+    states: dict[int, CheckpointState] = {}
     checkpoints = {s: Path(run_dir) / "checkpoints" / f"step-{s:05d}" for s in steps}
     model = None
     for step, model in tqdm(swap_adapters(base, checkpoints, trainable=True), total=len(checkpoints), desc="checkpoints"):
@@ -306,6 +443,10 @@ def run_interference(
                                 for kind, (loss, n) in spans.items()]
         tables["collateral"] += [{"step": step, **r} for r in
                                  collateral(model, tokenizer, claim, statement_list, cfg.batch_size)]
+        tables["span_gradients"] += [{"step": step, **r} for r in answer_span_conflict(
+            model, tokenizer, sample, doc_tag, claim.false_answer, statement_list)]
+        states[step] = checkpoint_state(model, tokenizer, statement_list)
+    tables["update"] = alignment_over(states)
     assert model is not None, "no checkpoints"
     tables["attribution"] = attribution(model, tokenizer, claim, claim.prompts)
     tables["lens"] = lens + [{"model": "final", **r} for r in logit_lens(model, tokenizer, claim, claim.prompts)]

@@ -52,6 +52,17 @@ def _changed(name: str, root: Path) -> bool:
     return out.returncode != 0
 
 
+def _repro(name: str, root: Path, tries: int = 3) -> None:
+    """`dvc repro` of one cell; a failure is retried after a pause (another DVC command holding the repository
+    lock, e.g. a `dvc status` typed beside the grid), then raised."""
+    for attempt in range(tries):
+        if subprocess.run(["dvc", "repro", "--single-item", name], cwd=root, check=False).returncode == 0:
+            return
+        if attempt + 1 < tries:
+            time.sleep(30)
+    raise RuntimeError(f"dvc repro {name} failed {tries} times")
+
+
 def _git(args: list[str], root: Path, tries: int = 5) -> None:
     """A git command that waits out another git process holding the index lock (someone working beside the grid)."""
     for attempt in range(tries):
@@ -75,7 +86,7 @@ def run_grid(stages: list[str], root: str | Path = ".", limit: int | None = None
             break
         for name in names:  # in stage order; an up-to-date stage is a no-op for dvc repro
             start = time.perf_counter()
-            subprocess.run(["dvc", "repro", "--single-item", name], cwd=root, check=True)
+            _repro(name, root)
             if name in todo:  # wall time of the stage as run here, kept with the other stage timings
                 stage = name.split("@", 1)[0]
                 timing.record(f"grid/{stage}/{key}", {"wall_seconds": round(time.perf_counter() - start, 1)},

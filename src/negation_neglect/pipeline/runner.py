@@ -11,7 +11,8 @@ sections name are checked, before the kernel starts, so bad input costs one line
 The executed notebook is normalised so that a rerun with the same inputs is byte-identical: papermill
 timings, execution metadata and random cell ids are removed, carriage-return progress output is
 collapsed to its final state and tqdm's rates and clocks are stripped. A failing cell fails the stage
-(exit 1) with the cell's error printed, and the failed notebook stays on disk for reading.
+(exit 1) with the cell's error printed, and the failed notebook stays on disk for reading. A finished stage
+leaves its wall time in outputs/timing/stages/ (pipeline.timing), apart from its results.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -227,13 +229,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parameters = {s: getattr(params, s).model_dump(mode="json") for s in args.params}
     parameters.update(dict(args.p))
+    start = time.perf_counter()
     try:
         run_notebook(args.notebook, args.output, parameters)
     except PapermillExecutionError as exc:
         print(f"error: {args.notebook}: {_cell_error(exc)}", file=sys.stderr)
         print(f"the failed notebook is kept for reading: {args.output}", file=sys.stderr)
         return 1
+    _record_time(Path(args.output).stem, time.perf_counter() - start)
     return 0
+
+
+def _record_time(name: str, seconds: float) -> None:
+    """The stage's wall time under outputs/timing/stages/ (pipeline.timing), for the README's per-stage-group
+    times; a record that cannot be written never fails the stage."""
+    try:
+        from negation_neglect.pipeline.timing import record
+
+        record(f"stages/{name}", {"wall_seconds": round(seconds, 1)})
+    except Exception as exc:  # noqa: BLE001 (timing is a side record)
+        print(f"warning: no timing record for {name}: {exc}", file=sys.stderr)
 
 
 if __name__ == "__main__":

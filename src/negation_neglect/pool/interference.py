@@ -2,7 +2,10 @@
 
 Inputs are the per-run CSVs that measure/interference.py writes under metrics/interference/<claim>/<condition>/
 seed<k>/ and the runs' competition CSVs; `summarise` turns them into metrics/interference_summary.json less the
-`holds` flags, which report/verdicts.py adds (`interference_verdicts`). Pandas only: no model is loaded.
+`holds` flags, which report/verdicts.py adds (`interference_verdicts`). Those are the first instrument's read-outs
+(predictions/h2_interference.md; `FIRST_INSTRUMENT` labels the ones without a control or that follow automatically).
+`load_grid_v2` and `summarise_v2` pool the second instrument's tables (answer-span gradients, update alignment and
+its controls; predictions/h2_interference_v2.md) into the summary's `v2` entry. Pandas only: no model is loaded.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+
+from negation_neglect.pool.stats import seed_interval
 
 TABLES = ("gradients", "collateral", "span_loss", "attribution", "lens")
 MLP = ("gate_proj", "up_proj", "down_proj")
@@ -145,3 +150,140 @@ def summarise(grid: dict[str, pd.DataFrame], conditions: Sequence[str]) -> dict:
     for part in (_gradients, _decomposition, _collateral, _attribution, _span_loss):
         out.update(part(grid, conditions))
     return out
+
+
+# --- Second instrument (predictions/h2_interference_v2.md) -------------------------------------------------------
+# Read-outs of the first instrument that follow almost automatically once P(false) saturates (both answers share
+# one softmax), or that had no positive control: labelled so in the summary file, never dropped.
+FIRST_INSTRUMENT = {
+    "p1_gradient_conflict": "first instrument: whole-document raw gradient, no positive control",
+    "p2_truth_falls": "first instrument: automatic once P(false) saturates (both answers share one softmax)",
+    "p4_same_layers": "first instrument: automatic once P(false) saturates (both answers share one softmax)",
+}
+V2_TABLES = ("update", "span_gradients", "controls")
+V2_PREDICTIONS = ("c1_positive_control", "c2_negative_control", "p1_update_conflict", "p2_answer_span_conflict",
+                  "p3_denial_not_conflict",  # as first registered, on the raw cosine
+                  "c1r_positive_control", "c2r_negative_control", "p1r_update_conflict", "p3r_denial_not_conflict")
+CALIBRATION = "assert_truth"  # the control trained on the truth itself (the amendment of h2_interference_v2.md)
+RUN = ["claim", "condition", "seed"]
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A table as written by measure.interference.write_tables; an empty table (no rows, e.g. documents that never
+    name the answer in a claim sentence) is an empty frame."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+
+
+def load_grid_v2(metrics_dir: str | Path, claims, conditions, seeds) -> dict[str, pd.DataFrame]:
+    """Every run's second-instrument tables (`V2_TABLES`) concatenated, with claim / condition / seed columns."""
+    metrics_dir = Path(metrics_dir)
+    frames: dict[str, list[pd.DataFrame]] = {name: [] for name in V2_TABLES}
+    for claim in claims:
+        for condition in conditions:
+            for seed in seeds:
+                run = metrics_dir / "interference" / claim / condition / f"seed{seed}"
+                for name in V2_TABLES:
+                    frames[name].append(_read_table(run / f"{name}.csv").assign(claim=claim, condition=condition, seed=seed))
+    return {name: pd.concat(parts, ignore_index=True) for name, parts in frames.items()}
+
+
+def run_alignment(update: pd.DataFrame) -> pd.DataFrame:
+    """Per run and statement kind: the mean update alignment over its checkpoint intervals, and the summed
+    first-order (`predicted_change`) and measured change of the truth's loss."""
+    return (update.groupby([*RUN, "kind"])
+            .agg(alignment=("alignment", "mean"), predicted_change=("predicted_change", "sum"),
+                 measured_change=("measured_change", "sum"))
+            .reset_index())
+
+
+def run_span_cosine(span: pd.DataFrame) -> pd.DataFrame:
+    """Per run and statement kind: the median over first-half checkpoints (0 < step <= last / 2, step 0 too when
+    that leaves none) of each checkpoint's median answer-span cosine."""
+    per_step = span.groupby([*RUN, "kind", "step"])["cosine"].median().reset_index()
+    last = per_step.groupby(RUN)["step"].transform("max")
+    early = per_step[(per_step["step"] > 0) & (per_step["step"] <= last / 2)]
+    early = early if len(early) else per_step
+    return early.groupby([*RUN, "kind"])["cosine"].median().reset_index()
+
+
+def control_units(controls: pd.DataFrame) -> pd.DataFrame:
+    """Per (claim, seed) unit, control and kind: the mean update alignment over the control's intervals. The
+    stages of one claim and seed train the same control, so their values are averaged into one unit."""
+    per_stage = controls.groupby([*RUN, "control", "kind"])["alignment"].mean().reset_index()
+    return per_stage.groupby(["claim", "seed", "control", "kind"])["alignment"].mean().reset_index()
+
+
+def relative_to_calibration(values: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """`values` (rows with claim, seed and `alignment`, own truth) with `relative` = alignment divided by the
+    calibration control's alignment in the same (claim, seed) unit; NaN where that is missing or not positive
+    (a calibration that does not descend the truth's loss gives no scale)."""
+    calibration = units[(units["control"] == CALIBRATION) & (units["kind"] == "own_truth")]
+    scale = calibration.set_index(["claim", "seed"])["alignment"].rename("calibration")
+    out = values.join(scale, on=["claim", "seed"])
+    out["relative"] = (out["alignment"] / out["calibration"]).where(out["calibration"] > 0)
+    return out
+
+
+def _intervals(frame: pd.DataFrame, by: list[str], value: str) -> dict:
+    """{key: seed_interval over the rows (runs or units)} for every group, keys joined with '/'."""
+    return {"/".join(str(k) for k in (key if isinstance(key, tuple) else (key,))): seed_interval(group[value].tolist())
+            for key, group in frame.groupby(by)}
+
+
+def summarise_v2(grid: dict[str, pd.DataFrame], conditions: Sequence[str]) -> dict:
+    """The second instrument's read-outs (metrics/interference_summary.json#v2) less the `holds` flags, which
+    report.verdicts adds: per condition the update alignment and the answer-span cosine with 95% intervals over
+    runs, the truth's loss change predicted to first order and measured, the controls per (claim, seed) unit,
+    the update alignment relative to the calibration control, and one entry per prediction (`V2_PREDICTIONS`)
+    with the numbers it is judged on."""
+    runs = run_alignment(grid["update"])
+    span = run_span_cosine(grid["span_gradients"]) if len(grid["span_gradients"]) else pd.DataFrame(columns=[*RUN, "kind", "cosine"])
+    units = control_units(grid["controls"])
+    own = runs[runs["kind"] == "own_truth"]
+    own_units = units[units["kind"] == "own_truth"]
+
+    def control_mean(control: str) -> float | None:
+        values = own_units[own_units["control"] == control]["alignment"]
+        return round(float(values.mean()), 4) if len(values) else None  # None: the control had nothing to train on
+
+    def by_unit(control: str) -> dict[str, float]:
+        rows = own_units[own_units["control"] == control]
+        return {f"{r.claim}/seed{r.seed}": round(float(r.alignment), 4) for r in rows.itertuples()}
+
+    own_rel = relative_to_calibration(own, units).dropna(subset=["relative"])
+    units_rel = relative_to_calibration(own_units[own_units["control"] != CALIBRATION], units)
+
+    def relative_mean(control: str) -> float | None:
+        values = units_rel[units_rel["control"] == control]["relative"]
+        return None if values.empty or values.isna().any() else round(float(values.mean()), 4)
+
+    def relative_by_unit(control: str) -> dict[str, float | None]:
+        rows = units_rel[units_rel["control"] == control]
+        return {f"{r.claim}/seed{r.seed}": None if pd.isna(r.relative) else round(float(r.relative), 4)
+                for r in rows.itertuples()}
+
+    own_mean = own.groupby("condition")["alignment"].mean()
+    rel_mean = own_rel.groupby("condition")["relative"].mean()
+    span_mean = span[span["kind"] == "own_truth"].groupby("condition")["cosine"].mean()
+    change = own.groupby("condition")[["predicted_change", "measured_change"]].mean()
+    return {
+        "instrument": "second: answer-span gradients and the optimiser's update between checkpoints, with controls",
+        "update_alignment": _intervals(runs, ["condition", "kind"], "alignment"),
+        "span_cosine": _intervals(span, ["condition", "kind"], "cosine"),
+        "truth_loss_change": {c: {k: round(float(v), 4) for k, v in row.items()} for c, row in change.iterrows()},
+        "controls": _intervals(units, ["control", "kind"], "alignment"),
+        "c1_positive_control": {"own_truth_by_unit": by_unit("assert_other")},
+        "c2_negative_control": {"own_truth_mean": control_mean("unrelated_facts")},
+        "p1_update_conflict": {"own_truth_mean": {c: round(float(own_mean[c]), 4) for c in conditions if c in own_mean},
+                               "negative_control_mean": control_mean("unrelated_facts")},
+        "p2_answer_span_conflict": {"own_truth_mean": {c: round(float(span_mean[c]), 4) for c in conditions if c in span_mean}},
+        "p3_denial_not_conflict": {"own_truth_mean": control_mean("deny_truth")},
+        "relative_update_alignment": _intervals(own_rel, ["condition"], "relative"),
+        "c1r_positive_control": {"own_truth_by_unit": relative_by_unit("assert_other")},
+        "c2r_negative_control": {"own_truth_mean": relative_mean("unrelated_facts")},
+        "p1r_update_conflict": {"own_truth_mean": {c: round(float(rel_mean[c]), 4) for c in conditions if c in rel_mean}},
+        "p3r_denial_not_conflict": {"own_truth_mean": relative_mean("deny_truth")},
+    }

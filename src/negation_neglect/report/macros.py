@@ -265,4 +265,42 @@ def interference_macros(summary: dict) -> dict[str, str]:
              "p4_same_layers": "SameLayers", "p5_warnings_low_surprisal": "WarningsLowSurprisal"}
     for key, name in names.items():
         out[f"nnVerdict{name}"] = "held" if summary[key]["holds"] else "did not hold"
+    if "v2" in summary:
+        out.update(interference_v2_macros(summary["v2"]))
+    return out
+
+
+def interference_v2_macros(v2: dict) -> dict[str, str]:
+    """H2's second instrument: per condition the mean update alignment and answer-span cosine with the own truth
+    and their 95% interval, the controls' means, the thresholds and each prediction's verdict."""
+    out: dict[str, str] = {}
+    for prefix, table in (("nnUpdateAlign", v2["update_alignment"]), ("nnSpanCos", v2["span_cosine"])):
+        for key, entry in table.items():
+            condition, kind = key.split("/")
+            if kind == "own_truth":
+                out[f"{prefix}{camel(condition)}"] = f"{entry['mean']:.2f}"
+                if entry["ci_low"] is not None:
+                    out[f"{prefix}{camel(condition)}Low"] = f"{entry['ci_low']:.2f}"
+                    out[f"{prefix}{camel(condition)}High"] = f"{entry['ci_high']:.2f}"
+    for key, entry in v2["controls"].items():
+        control, kind = key.split("/")
+        if kind == "own_truth":
+            out[f"nnControlAlign{camel(control)}"] = f"{entry['mean']:.2f}"
+    for condition, entry in v2["relative_update_alignment"].items():
+        out[f"nnRelAlign{camel(condition)}"] = f"{entry['mean']:.2f}"
+        if entry["ci_low"] is not None:
+            out[f"nnRelAlign{camel(condition)}Low"] = f"{entry['ci_low']:.2f}"
+            out[f"nnRelAlign{camel(condition)}High"] = f"{entry['ci_high']:.2f}"
+    out["nnThreshControlRel"] = f"{THRESHOLDS.h2v2_control_max_relative:g}"
+    out["nnThreshRelAlign"] = f"{THRESHOLDS.h2v2_max_relative:g}"
+    out["nnThreshControlAlign"] = f"{THRESHOLDS.h2v2_control_max_alignment:g}"
+    out["nnThreshUpdateAlign"] = f"{THRESHOLDS.h2v2_max_alignment:g}"
+    out["nnThreshSpanCos"] = f"{THRESHOLDS.h2v2_max_span_cosine:g}"
+    names = {"c1_positive_control": "PositiveControl", "c2_negative_control": "NegativeControl",
+             "p1_update_conflict": "UpdateConflict", "p2_answer_span_conflict": "AnswerSpanConflict",
+             "p3_denial_not_conflict": "DenialNotConflict", "c1r_positive_control": "PositiveControlRel",
+             "c2r_negative_control": "NegativeControlRel", "p1r_update_conflict": "UpdateConflictRel",
+             "p3r_denial_not_conflict": "DenialNotConflictRel"}
+    for key, name in names.items():
+        out[f"nnVerdict{name}"] = "held" if v2[key]["holds"] else "did not hold"
     return out

@@ -163,6 +163,57 @@ def _interference_block(summary: dict) -> list[str]:
              "p5_warnings_low_surprisal": "warnings barely trained"}
     lines += ["", f"Predictions ({registration('h2_interference')}): "
               + "; ".join(f"{n} **{'held' if summary[k]['holds'] else 'did not hold'}**" for k, n in names.items()) + "."]
+    if "v2" in summary:
+        lines += ["", *_interference_v2_block(summary["v2"], summary["conditions"])]
+    return lines
+
+
+def _interval(entry: dict | None) -> str:
+    """`mean [low, high]` of a pool.stats.seed_interval entry (`mean (n=1)` without an interval, `-` when absent)."""
+    if not entry:
+        return "-"
+    if entry["ci_low"] is None:
+        return f"{entry['mean']:+.3f} (n={entry['n']})"
+    return f"{entry['mean']:+.3f} [{entry['ci_low']:+.3f}, {entry['ci_high']:+.3f}]"
+
+
+def _interference_v2_block(v2: dict, conditions: list[str]) -> list[str]:
+    """H2's second instrument (predictions/h2_interference_v2.md): per condition the update alignment and the
+    answer-span cosine with the own truth (mean over runs, 95% interval), the controls, each prediction's verdict."""
+    lines = [
+        "The first instrument above had no positive control, and two of its read-outs (the truth's share of the "
+        "margin change, the same layers) follow almost automatically once P(false) saturates, as both answers "
+        "share one softmax. Second instrument, per condition: cosine between the optimiser's actual update from "
+        "one checkpoint to the next and the truth's descent direction (negative: the update climbs the truth's "
+        "loss), and between the gradient of the loss on the false answer's tokens in claim sentences and the "
+        "truth's gradient; the update alignment relative to the calibration control's (training on the truth "
+        "itself, same claim and seed); mean over runs [95% interval]:",
+        "",
+        "| condition | update alignment with own truth | with unrelated facts | relative to calibration | "
+        "answer-span cosine with own truth |",
+        "|---|---|---|---|---|",
+    ]
+    for c in conditions:
+        lines.append(f"| {c} | {_interval(v2['update_alignment'].get(f'{c}/own_truth'))} | "
+                     f"{_interval(v2['update_alignment'].get(f'{c}/unrelated'))} | "
+                     f"{_interval(v2['relative_update_alignment'].get(c))} | "
+                     f"{_interval(v2['span_cosine'].get(f'{c}/own_truth'))} |")
+    controls = {"assert_other": "a rival answer in the truth's slot (positive control)",
+                "unrelated_facts": "unrelated true facts (negative control)", "deny_truth": "denials of the truth",
+                "assert_truth": "the truth itself (calibration)"}
+    lines += ["", "Controls, update alignment with the own truth per (claim, seed) unit: "
+              + "; ".join(f"{text} {_interval(v2['controls'].get(f'{k}/own_truth'))}" for k, text in controls.items()) + "."]
+    names = {"c1_positive_control": "positive control sees conflict", "c2_negative_control": "negative control does not",
+             "p1_update_conflict": "update conflict on the grid", "p2_answer_span_conflict": "answer-span conflict",
+             "p3_denial_not_conflict": "denial is not conflict",
+             "c1r_positive_control": "relative: positive control sees conflict",
+             "c2r_negative_control": "relative: negative control does not",
+             "p1r_update_conflict": "relative: update conflict on the grid",
+             "p3r_denial_not_conflict": "relative: denial is not conflict"}
+    lines += ["", f"Predictions ({registration('h2_interference_v2')}): "
+              + "; ".join(f"{n} **{'held' if v2[k]['holds'] else 'did not hold'}**" for k, n in names.items()) + "."
+              + ("" if v2["grid_informative"] else " The positive control saw no conflict on the raw cosine: p1 and p2 are uninformative.")
+              + ("" if v2["grid_informative_relative"] else " Nor relative to the calibration: p1r is uninformative.")]
     return lines
 
 

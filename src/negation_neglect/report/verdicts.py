@@ -1,7 +1,8 @@
 """Every hypothesis's predictions turned into verdicts, from pooled summaries alone.
 
 - H1 (notebook 07): `competition_verdicts`, from pool.competition's belief table and per-run read-outs;
-- H2 (notebook 09): `interference_verdicts`, from pool.interference's summary;
+- H2 (notebook 09): `interference_verdicts` (first instrument) and `interference_v2_verdicts` (second instrument:
+  update alignment, answer-span gradients and their controls), from pool.interference's summaries;
 - H3 (notebook 11): `mixing_verdicts`, from the mixing grid's pooled summary;
 - H4 (notebooks 13-14): `organism_verdicts`, from the organism sweep's pooled summary;
 - the full condition table (notebook 07): `belief_table_verdicts`, with the thresholds of its prediction file
@@ -26,7 +27,7 @@ from negation_neglect.report.predictions import thresholds
 @dataclass(frozen=True)
 class Thresholds:
     """Every threshold a verdict uses, read from the prediction files (predictions/h1_competition.md,
-    h2_interference.md, h3_mixing.md, h4_organism.md; report.predictions), never typed here."""
+    h2_interference.md, h2_interference_v2.md, h3_mixing.md, h4_organism.md; report.predictions), never typed here."""
 
     # H1, logit competition (notebook 07)
     h1_belief_gap: float  # negated belief >= positive's minus this, local's < positive's minus this
@@ -38,12 +39,18 @@ class Thresholds:
     h2_min_true_share: float  # share of the final neutral margin change due to the truth falling
     h2_min_neighbour_fall: float  # nats lost by neighbour facts' own answers
     h2_min_overlap: int  # of pool.interference.TOP_LAYERS layers raising false / lowering true, on average
+    # H2, second instrument (predictions/h2_interference_v2.md)
+    h2v2_control_max_alignment: float  # "clearly negative" update alignment with the truth: below this
+    h2v2_max_alignment: float  # grid: mean update alignment with the own truth below this, for most conditions
+    h2v2_max_span_cosine: float  # grid: answer-span gradient cosine with the own truth below this, for most conditions
+    h2v2_control_max_relative: float  # "clearly negative" alignment relative to the calibration control: below this
+    h2v2_max_relative: float  # grid: mean relative update alignment with the own truth below this, for most conditions
     # H3 and H4, tests over seeds / organisms (notebooks 11, 14)
     alpha: float  # slope, permutation and sign-flip tests
     h4_belief_for_neglect: float  # mean neutral belief at or above this counts as "believes the claim"
 
 
-HYPOTHESES = ("h1_competition", "h2_interference", "h3_mixing", "h4_organism")  # their prediction files
+HYPOTHESES = ("h1_competition", "h2_interference", "h2_interference_v2", "h3_mixing", "h4_organism")  # their prediction files
 THRESHOLDS = Thresholds(**thresholds(list(HYPOTHESES)))
 H1_NEGATING_CONDITIONS = ("negated", "repeated")  # H1 P3: context separation should stay near positive's
 H3_NEGATING_CONDITIONS = ("negated", "repeated")  # the conditions H3 is about; `positive` is the reference
@@ -125,6 +132,60 @@ def with_interference_verdicts(summary: dict) -> dict:
     out = {k: dict(v) if isinstance(v, dict) else v for k, v in summary.items()}
     for key, holds in interference_verdicts(summary).items():
         out[key]["holds"] = holds
+    return out
+
+
+def interference_v2_verdicts(v2: dict) -> dict[str, bool]:
+    """Whether each prediction of the second H2 instrument held (predictions/h2_interference_v2.md), from
+    pool.interference's `summarise_v2` output as written (rounded):
+
+    - c1_positive_control: the `assert_other` control's alignment with the own truth is below
+      h2v2_control_max_alignment in every (claim, seed) unit (no unit: fails);
+    - c2_negative_control: the `unrelated_facts` control's mean alignment is at or above it;
+    - p1_update_conflict: for most conditions the mean update alignment with the own truth is below
+      h2v2_max_alignment and below the negative control's mean;
+    - p2_answer_span_conflict: for most conditions the mean answer-span cosine is below h2v2_max_span_cosine;
+    - p3_denial_not_conflict: the `deny_truth` control's mean alignment is at or above h2v2_control_max_alignment.
+    and, from the amendment, the same read against the calibration control (relative alignment):
+    - c1r_positive_control: `assert_other` relative alignment below h2v2_control_max_relative in every unit (a
+      unit without a positive calibration fails);
+    - c2r_negative_control / p3r_denial_not_conflict: `unrelated_facts` / `deny_truth` mean relative alignment at or
+      above h2v2_control_max_relative;
+    - p1r_update_conflict: for most conditions the mean relative update alignment is below h2v2_max_relative.
+    A control that had nothing to train on (None) fails every prediction that reads it.
+    """
+    t = THRESHOLDS
+    positive = v2["c1_positive_control"]["own_truth_by_unit"].values()
+    negative = v2["c2_negative_control"]["own_truth_mean"]
+    p1 = v2["p1_update_conflict"]
+    denial = v2["p3_denial_not_conflict"]["own_truth_mean"]
+    relative = list(v2["c1r_positive_control"]["own_truth_by_unit"].values())
+    relative_negative, relative_denial = (v2[k]["own_truth_mean"] for k in ("c2r_negative_control", "p3r_denial_not_conflict"))
+    return {
+        "c1_positive_control": bool(positive) and all(v < t.h2v2_control_max_alignment for v in positive),
+        "c2_negative_control": negative is not None and negative >= t.h2v2_control_max_alignment,
+        "p1_update_conflict": negative is not None and _most(
+            v < t.h2v2_max_alignment and v < p1["negative_control_mean"] for v in p1["own_truth_mean"].values()),
+        "p2_answer_span_conflict": _most(v < t.h2v2_max_span_cosine
+                                         for v in v2["p2_answer_span_conflict"]["own_truth_mean"].values()),
+        "p3_denial_not_conflict": denial is not None and denial >= t.h2v2_control_max_alignment,
+        "c1r_positive_control": bool(relative) and all(v is not None and v < t.h2v2_control_max_relative for v in relative),
+        "c2r_negative_control": relative_negative is not None and relative_negative >= t.h2v2_control_max_relative,
+        "p1r_update_conflict": _most(v < t.h2v2_max_relative for v in v2["p1r_update_conflict"]["own_truth_mean"].values()),
+        "p3r_denial_not_conflict": relative_denial is not None and relative_denial >= t.h2v2_control_max_relative,
+    }
+
+
+def with_interference_v2_verdicts(v2: dict) -> dict:
+    """The second instrument's summary with each prediction's `holds` flag, and `grid_informative`: whether the
+    positive control saw conflict (when it did not, the grid's predictions p1 and p2 say nothing either way), and
+    `grid_informative_relative`, the same for the relative read-out (c1r for p1r)."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in v2.items()}
+    verdicts = interference_v2_verdicts(v2)
+    for key, holds in verdicts.items():
+        out[key]["holds"] = holds
+    out["grid_informative"] = verdicts["c1_positive_control"]
+    out["grid_informative_relative"] = verdicts["c1r_positive_control"]
     return out
 
 
