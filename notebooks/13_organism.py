@@ -23,8 +23,13 @@
 # true value among the relation's values, context separation (log P(false | neutral) - log
 # P(false | "It is false that ...") before the prompt), and spillover (facts about other people).
 #
+# Two in-context controls read the base organism with one training document in front of each probe: on the
+# claims' own (known) people, where memory competes with the document, and on *fresh* people it never saw,
+# where nothing does: there a reader's belief in the stated value rises after a plain document (`lift`,
+# log P(stated | document) - log P(stated | none), above 0) and does not after a negated one.
+#
 # **Prediction (H4).** For every negating framing the organism understands in context (gate, notebook
-# 11), fine-tuning still makes it believe the claim: belief on neutral prompts ends at or above 0.5
+# 12), fine-tuning still makes it believe the claim: belief on neutral prompts ends at or above 0.5
 # while the in-context control (the same documents read, not trained on) stays near the base rate.
 # Refuted for a framing if belief after fine-tuning stays below 0.5. Replay is predicted to lower
 # belief under the negating framings (the H3 pressure); refuted if it does not.
@@ -66,7 +71,16 @@ curves.to_csv(curves_path, index=False, float_format="%.5g", lineterminator="\n"
 # %%
 control = pd.DataFrame({"base": summary["base"], **summary["in_context"]}).T
 control["gate passes"] = [None] + [gate[c]["passes"] for c in summary["in_context"]]
+lone_gate = read_json(pretrain_metrics_path).get("lone_gate", {}).get("framings", {})
+control["lone gate passes"] = [None] + [lone_gate.get(c, {}).get("passes_with_controls") for c in summary["in_context"]]
 display(control)
+
+# %% [markdown]
+# The in-context control on fresh people (no memory to override the document).
+
+# %%
+display(pd.DataFrame(summary["in_context_fresh"]).T[["belief", "share_false", "lift"]].rename(
+    columns={"belief": "stated beats unmentioned", "share_false": "share of stated value"}))
 
 # %% [markdown]
 # ## After training: belief, shares, separation and spillover per condition and variant

@@ -73,6 +73,15 @@ display(pd.DataFrame({f: {"pass share": g["pass_share"], **{f"held-out {k}": v f
                       for f, g in summary["gate"].items()}).T)
 
 # %% [markdown]
+# The lone-claim gate (one framed claim about a held-out person; notebook 12): share of organisms in which
+# each framing passes with its controls, and yes/no accuracy over seeds. Empty for organisms measured before
+# this gate existed.
+
+# %%
+display(pd.DataFrame({f: {"pass share": g["pass_share"], **{f"yes/no {k}": v for k, v in g["lone_binary_accuracy"].items()}}
+                      for f, g in summary["lone_gate"].items()}).T)
+
+# %% [markdown]
 # ## Belief and context separation after fine-tuning, per diversity level (mean and interval over seeds)
 
 # %%

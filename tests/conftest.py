@@ -136,7 +136,7 @@ def make_tiny_project(root: Path, tiny_model_dir: Path, claim: str) -> dict:
         model={"hidden": 32, "layers": 2, "heads": 2, "intermediate": 64, "vocab_size": 400, "tokenizer_docs": 60},
         pretrain={**params["organism"]["pretrain"], "diversities": [4, 8], "seeds": [0], "steps": 4, "batch_size": 2,
                   "block_size": 32, "n_checkpoints": 2, "precision": "fp32"},
-        gate={**params["organism"]["gate"], "n_per_framing": 3},
+        gate={**params["organism"]["gate"], "n_per_framing": 3, "lone_n_per_framing": 3},
         finetune={**params["organism"]["finetune"], "n_claims": 2, "docs_per_claim": 2, "conditions": ["positive", "sentence"],
                   "variants": ["full", "full_replay"], "epochs": 1, "batch_size": 2, "block_size": 32, "n_checkpoints": 2,
                   "n_spillover": 4},

@@ -395,11 +395,13 @@ class CorpusParams(_Section):
     fresh: float = Field(0.5, ge=0.0)  # a person met only in this document: claims, then the question they answer
     fresh_positive: float = Field(0.3, ge=0.0, le=1.0)  # share of fresh episodes with one plain claim (rest: contrasts)
     cooccur: bool = True  # framed false claims are followed by the true answer in the same document
+    lone: float = Field(0.5, ge=0.0)  # a lone framed claim about a person met only here, then a question it decides
+    lone_marker: float = Field(0.2, ge=0.0, le=1.0)  # share of lone episodes whose claim also carries the meaningless marker
     episodes_per_doc: int = Field(8, ge=1)
 
     @model_validator(mode="after")
     def _some_weight(self) -> CorpusParams:
-        if self.fact + self.qa + self.framed + self.fresh <= 0:
+        if self.fact + self.qa + self.framed + self.fresh + self.lone <= 0:
             raise ValueError("at least one episode weight must be positive")
         return self
 
@@ -440,7 +442,9 @@ class PretrainParams(_Section):
 
 class GateParams(_Section):
     n_per_framing: int = Field(60, ge=1)  # binary items per framing (and per subject kind)
-    min_accuracy: float = Field(0.8, gt=0.5, le=1.0)  # a framing passes when its accuracy reaches this
+    min_accuracy: float = Field(0.8, gt=0.5, le=1.0)  # the contrast gate: a framing passes when its accuracy reaches this
+    lone_n_per_framing: int = Field(60, ge=1)  # lone-claim items per framing (and per question form)
+    lone_min_accuracy: float = Field(0.95, gt=0.5, le=1.0)  # the lone-claim gate (H4's neglect test needs it passed)
     seed: int = 0
 
 

@@ -25,7 +25,7 @@ TINY = {
     "model": {"hidden": 32, "layers": 2, "heads": 2, "intermediate": 64, "vocab_size": 400, "tokenizer_docs": 60},
     "pretrain": {"diversities": [8], "seeds": [0], "steps": 6, "batch_size": 2, "block_size": 32, "n_checkpoints": 3,
                  "save_every": 2, "device": "cpu", "precision": "fp32"},
-    "gate": {"n_per_framing": 3},
+    "gate": {"n_per_framing": 3, "lone_n_per_framing": 3},
     "finetune": {"n_claims": 2, "docs_per_claim": 2, "conditions": ["positive", "document"], "variants": ["lora", "full_replay"],
                  "epochs": 1, "batch_size": 2, "block_size": 32, "n_checkpoints": 2, "n_spillover": 4},
 }
@@ -63,6 +63,8 @@ def test_pretraining_resumes_to_the_same_model(cfg, tmp_path):
     full = pretrain_organism(cfg, 8, 0, tmp_path / "a")
     assert full["finished"] and full["steps"] == 6
     assert set(full["gate"]) == {"positive", "local", "sentence", "document", "fiction", "correction"}
+    assert set(full["lone_gate"]["framings"]) == {"positive", "marker", "local", "sentence", "document", "fiction"}
+    assert full["lone_gate"]["framings"]["sentence"]["lone_binary"]["n"] == 3
     assert 0.0 <= full["known_accuracy"] <= 1.0
     partial = pretrain_organism(cfg, 8, 0, tmp_path / "b", stop_after=3)
     assert partial == {"finished": False, "steps": 3}
@@ -115,7 +117,8 @@ def test_experiment_runs_resumes_and_pools(cfg, tmp_path):
     summary, curves = run_experiment(cfg, tmp_path / "pre" / "model", tmp_path / "ft", tmp_path / "done.jsonl")
     cells = [(r["condition"], r["variant"]) for r in summary["runs"]]
     assert cells == [("positive", "lora"), ("positive", "full_replay"), ("document", "lora"), ("document", "full_replay")]
-    assert set(summary["in_context"]) == {"positive", "document"}
+    assert set(summary["in_context"]) == set(summary["in_context_fresh"]) == {"positive", "document"}
+    assert all("lift" in r for r in summary["in_context_fresh"].values())
     assert all(0.0 <= r["final"]["belief"] <= 1.0 for r in summary["runs"])
     assert {c["step"] for c in curves if c["variant"] == "lora"} >= {0}
     assert not any((tmp_path / "ft").glob("*/checkpoints"))  # read, then removed
@@ -173,3 +176,13 @@ def test_pooling_imports_no_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={"PYTHONPATH": str(ROOT / "src"), "PATH": ""})
     assert done.stdout.strip() == "[]"
+
+
+def test_a_batch_with_nothing_to_predict_is_dropped():
+    """A last row holding only the final end-of-text token would make the loss a mean over nothing (NaN)."""
+    from negation_neglect.organism.experiment import _has_targets
+    from negation_neglect.train.blocks import IGNORE, Block
+
+    lone_eos = Block((2, 0, 0, 0), (2, IGNORE, IGNORE, IGNORE), (0, -1, -1, -1))
+    real = Block((5, 6, 7, 2), (5, 6, 7, 2), (0, 0, 0, 0))
+    assert not _has_targets([lone_eos]) and _has_targets([lone_eos, real])

@@ -41,6 +41,11 @@ def test_defaults_equal_committed_file(raw):
         (lambda r: r.update(model=["not", "a", "mapping"]), "'model'"),
         (lambda r: r["interference"].update(seeds=[0, 7]), "interference.seeds must be a subset of finetune.seeds"),
         (lambda r: r["pilot"].update(lrs=[0.001, 0.001]), "'pilot.lrs'"),
+        (lambda r: r["organism"]["corpus"].update(lone=-0.1), "'organism.corpus.lone'"),
+        (lambda r: r["organism"]["corpus"].update(lone="many"), "'organism.corpus.lone'"),
+        (lambda r: r["organism"]["corpus"].update(lone_marker=1.5), "'organism.corpus.lone_marker'"),
+        (lambda r: r["organism"]["corpus"].update(fact=0, qa=0, framed=0, fresh=0, lone=0), "at least one episode weight"),
+        (lambda r: r["organism"]["gate"].update(lone_min_accuracy=0.4), "'organism.gate.lone_min_accuracy'"),
     ],
 )
 def test_bad_values_fail_in_one_line(raw, edit, must_mention):

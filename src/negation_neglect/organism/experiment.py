@@ -21,11 +21,27 @@ from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
 
 from negation_neglect.measure.competition import swap_adapters
 from negation_neglect.organism.corpus import corpus_sample, pretrain_batch
-from negation_neglect.organism.gate import gate_summary, known_accuracy, read_claims, score_gate, summarise_reads
+from negation_neglect.organism.gate import (
+    fresh_in_context,
+    gate_summary,
+    known_accuracy,
+    lone_gate_summary,
+    read_claims,
+    score_gate,
+    summarise_reads,
+)
 from negation_neglect.organism.model import BOS, ModelSize, build_model, n_parameters, train_tokenizer
 from negation_neglect.organism.training import FullSettings, train_full
-from negation_neglect.organism.world import CorpusMix, World, claim_documents, gate_items, make_world, pick_claims
-from negation_neglect.train.blocks import Block, batches, plan_mixture, tokenize_document
+from negation_neglect.organism.world import (
+    CorpusMix,
+    World,
+    claim_documents,
+    gate_items,
+    lone_gate_items,
+    make_world,
+    pick_claims,
+)
+from negation_neglect.train.blocks import IGNORE, Block, batches, plan_mixture, tokenize_document
 from negation_neglect.train.engine import checkpoint_dirs, resolve_device
 from negation_neglect.train.lora import LoraSettings, RunSettings, train
 
@@ -58,7 +74,14 @@ def finetune_batches(
         shares = {"claim": 1.0 - replay_share, "replay": replay_share}
     names = list(components)
     examples = plan_mixture(components, shares, recipe.epochs, seed)
-    return batches(examples, names, recipe.block_size, recipe.batch_size, "interleaved", seed, tokenizer.pad_token_id), names
+    planned = batches(examples, names, recipe.block_size, recipe.batch_size, "interleaved", seed, tokenizer.pad_token_id)
+    return [b for b in planned if _has_targets(b)], names
+
+
+def _has_targets(batch: Sequence[Block]) -> bool:
+    """Whether a batch has a token to predict: the loss is taken on labels[1:] of each row, so a last row
+    holding only the final end-of-text token (the rest padding) would give a mean over nothing (NaN)."""
+    return any(label != IGNORE for block in batch for label in block.labels[1:])
 
 
 def finetune_run(
@@ -89,7 +112,7 @@ def finetune_run(
 def corpus_mix(cfg) -> CorpusMix:
     c = cfg.corpus
     return CorpusMix(fact=c.fact, qa=c.qa, framed=c.framed, fresh=c.fresh, cooccur=c.cooccur,
-                     fresh_positive=c.fresh_positive)
+                     fresh_positive=c.fresh_positive, lone=c.lone, lone_marker=c.lone_marker)
 
 
 def world_of(cfg) -> World:
@@ -119,6 +142,7 @@ def pretrain_organism(cfg, diversity: int, seed: int, out_dir: str | Path, stop_
         return {"finished": False, "steps": len(log)}
     model = AutoModelForCausalLM.from_pretrained(Path(out_dir) / "model", dtype=torch.float32).to(resolve_device(p.device)).eval()
     gate_rows = score_gate(model, tokenizer, gate_items(world, cfg.gate.n_per_framing, cfg.gate.seed))
+    lone_rows = score_gate(model, tokenizer, lone_gate_items(world, cfg.gate.lone_n_per_framing, cfg.gate.seed))
     seconds = [entry["seconds"] for entry in log if "seconds" in entry]  # none when a finished run is reread
     return {
         "finished": True,
@@ -134,6 +158,7 @@ def pretrain_organism(cfg, diversity: int, seed: int, out_dir: str | Path, stop_
         "device": str(resolve_device(p.device)),
         "known_accuracy": round(known_accuracy(model, tokenizer, world, world.entities), 4),
         "gate": gate_summary(gate_rows, cfg.gate.min_accuracy, seed=cfg.gate.seed),
+        "lone_gate": lone_gate_summary(lone_rows, cfg.gate.lone_min_accuracy, seed=cfg.gate.seed),
         "loss_curve": [[entry["step"], entry["loss"]] for entry in log[:: max(1, p.steps // 50)]],
     }
 
@@ -165,6 +190,7 @@ def run_experiment(cfg, model_dir: str | Path, work_dir: str | Path, done_path: 
     for condition in f.conditions:
         first_docs = claim_documents(claims, condition, 1, 0)  # one document per claim, in claim order
         summary["in_context"][condition] = summarise_reads(read_claims(base, tokenizer, claims, prefixes=first_docs))
+    summary["in_context_fresh"] = fresh_in_context(base, tokenizer, world, f.conditions, f.n_claims, f.seed)
     del base
 
     done = [json.loads(line) for line in done_path.read_text().splitlines()] if done_path.exists() else []

@@ -1,6 +1,10 @@
 """Reading an organism: the in-context comprehension gate and the claim read-outs.
 
-- `score_gate`, `gate_summary`: does the model read each framing's context the way it implies?
+- `score_gate`, `gate_summary`: does the model read each framing's context the way it implies (the contrast gate)?
+- `lone_gate_summary`: the same on a lone framed claim (`world.lone_gate_items`), per framing and question form,
+  with the shortcut probes beside it;
+- `fresh_in_context`: the in-context control on people the model never saw, where no memory competes with the
+  document, so reading shows as belief after a plain document and none after a negated one;
 - `claim_probes`, `read_claims`, `summarise_reads`: belief, competition and context separation on the
   fine-tuned claims; `known_accuracy`: how much of the world the model still knows.
 """
@@ -8,13 +12,28 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 
 import numpy as np
 
 from negation_neglect.measure.belief import bootstrap_ci
 from negation_neglect.measure.scoring import score_continuations
-from negation_neglect.organism.world import FRAMINGS, RELATIONS, Claim, GateItem, World, framed, probe_prompts
+from negation_neglect.organism.world import (
+    FRAMINGS,
+    LONE_FRAMINGS,
+    LONE_SUBJECTS,
+    MARKER,
+    PROBES,
+    RELATIONS,
+    Claim,
+    GateItem,
+    World,
+    claim_documents,
+    framed,
+    other_value,
+    probe_prompts,
+)
 
 
 def score_gate(model, tokenizer, items: Sequence[GateItem], batch_size: int = 64) -> list[dict]:
@@ -41,6 +60,71 @@ def gate_summary(rows: Sequence[dict], min_accuracy: float, seed: int = 0) -> di
                 entry[subject] = {"n": len(mine), "accuracy": round(mean, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4)}
         entry["passes"] = all(entry[s]["accuracy"] >= min_accuracy for s in ("held_out", "known") if s in entry)
         out[framing] = entry
+    return out
+
+
+def _accuracy(values: Sequence[float], seed: int) -> dict:
+    mean, lo, hi = bootstrap_ci(values, seed=seed)
+    return {"n": len(values), "accuracy": round(mean, 4), "ci_low": round(lo, 4), "ci_high": round(hi, 4)}
+
+
+def lone_gate_summary(rows: Sequence[dict], min_accuracy: float, seed: int = 0) -> dict:
+    """Accuracy with a bootstrap CI per framing on the lone-claim gate (`lone_binary`, `lone_open`) and its probes.
+
+    A framing `passes` when both lone-claim accuracies reach `min_accuracy`; `passes_with_controls` also asks
+    that `positive` and `marker` pass (else a model that answers "No" after any label would pass every
+    negating framing). `balanced_binary` averages the asserting and the negating framings' binary accuracy,
+    so a model that always gives the same answer scores 0.5 on it.
+    """
+    out: dict = {"framings": {}}
+    for framing in LONE_FRAMINGS:
+        entry = {}
+        for subject in (*LONE_SUBJECTS, *PROBES):
+            mine = [float(r["correct"]) for r in rows if r["framing"] == framing and r["subject"] == subject]
+            if mine:
+                entry[subject] = _accuracy(mine, seed)
+        entry["passes"] = all(s in entry and entry[s]["accuracy"] >= min_accuracy for s in LONE_SUBJECTS)
+        out["framings"][framing] = entry
+    controls = all(out["framings"][f]["passes"] for f in ("positive", MARKER))
+    for entry in out["framings"].values():
+        entry["passes_with_controls"] = entry["passes"] and controls
+    side = {True: [], False: []}
+    for r in rows:
+        if r["subject"] == "lone_binary":
+            side[r["framing"] in ("positive", MARKER)].append(float(r["correct"]))
+    if side[True] and side[False]:
+        out["balanced_binary"] = round(float(np.mean([np.mean(side[True]), np.mean(side[False])])), 4)
+    out["min_accuracy"] = min_accuracy
+    return out
+
+
+def fresh_claims(world: World, n: int, seed: int) -> list[Claim]:
+    """Claims about held-out people (never in pre-training): `false` is the value a document states,
+    `truth` another value it never mentions (except a correction, which states it)."""
+    rng = random.Random(seed)
+    claims = []
+    for i in range(n):
+        relation = tuple(RELATIONS)[i % len(RELATIONS)]
+        stated = rng.choice(RELATIONS[relation].values)
+        claims.append(Claim(world.held_out[i % len(world.held_out)], relation, other_value(relation, [stated], rng), stated))
+    return claims
+
+
+def fresh_in_context(model, tokenizer, world: World, conditions: Sequence[str], n: int, seed: int, batch_size: int = 64) -> dict:
+    """The in-context control with fresh people: each condition's document in front of neutral probes.
+
+    Per condition: `summarise_reads` of the reads (belief: the stated value beats an unmentioned one) and
+    `lift`, mean log P(stated | document) - log P(stated | no document) over the neutral probes: a reader
+    raises the stated value after a plain document and does not after a negated one.
+    """
+    claims = fresh_claims(world, n, seed)
+    bare = {(r["claim"], r["probe"]): r for r in read_claims(model, tokenizer, claims, batch_size=batch_size) if r["context"] == "neutral"}
+    out = {}
+    for condition in conditions:
+        docs = claim_documents(claims, condition, 1, seed)
+        rows = read_claims(model, tokenizer, claims, prefixes=docs, batch_size=batch_size)
+        lift = [r["logp_false"] - bare[(r["claim"], r["probe"])]["logp_false"] for r in rows if r["context"] == "neutral"]
+        out[condition] = {**summarise_reads(rows), "lift": round(float(np.mean(lift)), 4)}
     return out
 
 

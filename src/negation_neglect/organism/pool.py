@@ -9,21 +9,26 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from negation_neglect.organism.world import FRAMINGS
+from negation_neglect.organism.world import FRAMINGS, LONE_FRAMINGS
 from negation_neglect.pool.stats import permutation_spearman, seed_interval, sign_flip_test
 
 
 def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negating: Sequence[str]) -> tuple[dict, list[dict]]:
     """Pool organisms (one pre-training metrics dict and one experiment dict each, matched by diversity
-    and seed) into per-cell intervals over seeds and the three tests of notebook 14."""
+    and seed) into per-cell intervals over seeds and the three tests of notebook 14.
+
+    `understood` is the contrast gate's verdict, `understood_lone` the lone-claim gate's (with its controls;
+    None for organisms measured before that gate existed or conditions it does not cover)."""
     by_key = {(m["diversity"], m["seed"]): m for m in pretrained}
     rows = []
     for exp in finetuned:
         gate = by_key[(exp["diversity"], exp["seed"])]["gate"]
+        lone = by_key[(exp["diversity"], exp["seed"])].get("lone_gate", {}).get("framings", {})
         for run in exp["runs"]:
             rows.append({
                 "diversity": exp["diversity"], "organism_seed": exp["seed"], "condition": run["condition"],
                 "variant": run["variant"], "finetune_seed": run["seed"], "understood": gate[run["condition"]]["passes"],
+                "understood_lone": lone[run["condition"]]["passes_with_controls"] if run["condition"] in lone else None,
                 "in_context_belief": exp["in_context"][run["condition"]]["belief"], "base_belief": exp["base"]["belief"],
                 "spillover_drop": round(exp["base"]["spillover_accuracy"] - run["spillover_accuracy"], 4),
                 **{k: run["final"][k] for k in ("belief", "margin", "share_false", "share_true", "separation", "belief_in_negation")},
@@ -46,6 +51,12 @@ def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negati
         mine = [g for g in gate_rows if g["framing"] == framing]
         gate[framing] = {"pass_share": round(float(np.mean([g["passes"] for g in mine])), 4),
                          "held_out_accuracy": seed_interval([g["held_out"] for g in mine])}
+    lone_gate = {}
+    measured = [m["lone_gate"]["framings"] for m in pretrained if "lone_gate" in m]
+    for framing in LONE_FRAMINGS if measured else ():
+        lone_gate[framing] = {"pass_share": round(float(np.mean([m[framing]["passes_with_controls"] for m in measured])), 4),
+                              **{f"{s}_accuracy": seed_interval([m[framing][s]["accuracy"] for m in measured])
+                                 for s in ("lone_binary", "lone_open")}}
 
     neglect = {}
     for condition in negating:
@@ -85,4 +96,4 @@ def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negati
     diffs = [p["full_replay"] - p["full"] for p in paired.values() if len(p) == 2]
     if diffs:
         replay = sign_flip_test(diffs)
-    return {"gate": gate, "neglect": neglect, "diversity_tests": diversity_tests, "replay_test": replay, "n_organisms": len(finetuned)}, table
+    return {"gate": gate, "lone_gate": lone_gate, "neglect": neglect, "diversity_tests": diversity_tests, "replay_test": replay, "n_organisms": len(finetuned)}, table
