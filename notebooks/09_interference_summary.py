@@ -53,7 +53,14 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from negation_neglect.files import write_json
-from negation_neglect.pool.interference import FIRST_INSTRUMENT, load_grid, load_grid_v2, summarise, summarise_v2
+from negation_neglect.pool.interference import (
+    FIRST_INSTRUMENT,
+    has_v2_tables,
+    load_grid,
+    load_grid_v2,
+    summarise,
+    summarise_v2,
+)
 from negation_neglect.report.style import CONDITION_COLOURS
 from negation_neglect.report.verdicts import with_interference_v2_verdicts, with_interference_verdicts
 
@@ -62,9 +69,13 @@ grid_args = (metrics_dir, interference["claims"], conditions, [int(s) for s in i
 grid = load_grid(*grid_args)
 result = with_interference_verdicts(summarise(grid, conditions))  # the numbers, then each prediction's `holds`
 result["first_instrument"] = FIRST_INSTRUMENT  # which of those read-outs had no control or follow automatically
-grid_v2 = load_grid_v2(*grid_args)
-result["v2"] = with_interference_v2_verdicts(summarise_v2(grid_v2, conditions))  # predictions/h2_interference_v2.md
+measured_v2 = has_v2_tables(*grid_args)  # runs measured before the second instrument existed lack its tables
+if measured_v2:
+    grid_v2 = load_grid_v2(*grid_args)
+    result["v2"] = with_interference_v2_verdicts(summarise_v2(grid_v2, conditions))  # predictions/h2_interference_v2.md
 write_json(summary_path, result)
+NOT_MEASURED = ("Not measured yet: these interference runs were made before the second instrument existed "
+                "(rerun the `interference` stages to measure it).")
 
 # %% [markdown]
 # ## 1 · Gradient conflict over training
@@ -138,34 +149,37 @@ pd.DataFrame({c: {f"{k} {t}": v[k][t] for k in v for t in v[k]} for c, v in resu
 # predict to first order and the one measured; then the controls, per (claim, seed) unit.
 
 # %%
-v2 = result["v2"]
+if measured_v2:
+    v2 = result["v2"]
 
 
-def interval_table(entries: dict) -> pd.DataFrame:
-    return pd.DataFrame([{"group": k, **v} for k, v in entries.items()]).set_index("group")
+    def interval_table(entries: dict) -> pd.DataFrame:
+        return pd.DataFrame([{"group": k, **v} for k, v in entries.items()]).set_index("group")
 
 
-display(interval_table(v2["update_alignment"]))
-display(interval_table(v2["relative_update_alignment"]) if v2["relative_update_alignment"]
-        else Markdown("No positive calibration: no relative alignment."))
-display(interval_table(v2["span_cosine"]) if v2["span_cosine"] else Markdown("No answer-span tokens in these runs."))
-display(pd.DataFrame(v2["truth_loss_change"]).T)
-display(interval_table(v2["controls"]))
-own = grid_v2["update"][grid_v2["update"]["kind"] == "own_truth"]
-ctrl = grid_v2["controls"][grid_v2["controls"]["kind"] == "own_truth"]
-fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
-for condition in conditions:
-    line = own[own["condition"] == condition].groupby("step_to")["alignment"].mean()
-    ax.plot(line.index, line.values, marker=".", color=CONDITION_COLOURS.get(condition), label=condition)
-for control, style in zip(sorted(ctrl["control"].unique()), (":", "--", "-.")):
-    line = ctrl[ctrl["control"] == control].groupby("step_to")["alignment"].mean()
-    ax.plot(line.index, line.values, linestyle=style, color="black", label=f"control: {control} (its own steps)")
-ax.axhline(0, color="black", linewidth=0.5)
-ax.set_xscale("symlog", linthresh=1)
-ax.set_xlabel("step (end of the update)")
-ax.set_ylabel("cos(update, -grad truth loss)")
-ax.legend(fontsize=6)
-plt.show()
+    display(interval_table(v2["update_alignment"]))
+    display(interval_table(v2["relative_update_alignment"]) if v2["relative_update_alignment"]
+            else Markdown("No positive calibration: no relative alignment."))
+    display(interval_table(v2["span_cosine"]) if v2["span_cosine"] else Markdown("No answer-span tokens in these runs."))
+    display(pd.DataFrame(v2["truth_loss_change"]).T)
+    display(interval_table(v2["controls"]))
+    own = grid_v2["update"][grid_v2["update"]["kind"] == "own_truth"]
+    ctrl = grid_v2["controls"][grid_v2["controls"]["kind"] == "own_truth"]
+    fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+    for condition in conditions:
+        line = own[own["condition"] == condition].groupby("step_to")["alignment"].mean()
+        ax.plot(line.index, line.values, marker=".", color=CONDITION_COLOURS.get(condition), label=condition)
+    for control, style in zip(sorted(ctrl["control"].unique()), (":", "--", "-.")):
+        line = ctrl[ctrl["control"] == control].groupby("step_to")["alignment"].mean()
+        ax.plot(line.index, line.values, linestyle=style, color="black", label=f"control: {control} (its own steps)")
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlabel("step (end of the update)")
+    ax.set_ylabel("cos(update, -grad truth loss)")
+    ax.legend(fontsize=6)
+    plt.show()
+else:
+    display(Markdown(NOT_MEASURED))
 
 # %% [markdown]
 # ## Verdict on H2 on this model
@@ -191,30 +205,33 @@ display(Markdown("\n".join([
 # ### Second instrument (predictions/h2_interference_v2.md)
 
 # %%
-def num(v: float | None) -> str:
-    return "missing (no control run, or no positive calibration)" if v is None else f"{v:.3f}"
+if measured_v2:
+    def num(v: float | None) -> str:
+        return "missing (no control run, or no positive calibration)" if v is None else f"{v:.3f}"
 
 
-c1, c2, q1, q2, q3 = (v2[k] for k in ("c1_positive_control", "c2_negative_control", "p1_update_conflict",
-                                       "p2_answer_span_conflict", "p3_denial_not_conflict"))
-display(Markdown("\n".join([
-    f"- c1. Positive control (a rival answer in the truth's slot), alignment per unit: {fmt(c1['own_truth_by_unit'])}: {word(c1['holds'])}.",
-    f"- c2. Negative control (unrelated true facts), mean alignment {num(c2['own_truth_mean'])}: {word(c2['holds'])}.",
-    f"- p1. Update conflict on the grid, mean alignment with the own truth: {fmt(q1['own_truth_mean'])}: {word(q1['holds'])}.",
-    f"- p2. Answer-span gradient conflict, mean first-half cosine: {fmt(q2['own_truth_mean'])}: {word(q2['holds'])}.",
-    f"- p3. Denying the truth is not conflict, mean alignment {num(q3['own_truth_mean'])}: {word(q3['holds'])}.",
-    "" if v2["grid_informative"] else "**The positive control saw no conflict: p1 and p2 are uninformative on this grid.**",
-])))
-r1, r2, r3, r4 = (v2[k] for k in ("c1r_positive_control", "c2r_negative_control", "p1r_update_conflict",
-                                  "p3r_denial_not_conflict"))
-display(Markdown("Relative to the calibration control (training on the truth itself; amendment of the prediction file):\n\n"
-                 + "\n".join([
-    f"- c1r. Positive control per unit: {', '.join(f'{k} {num(v)}' for k, v in r1['own_truth_by_unit'].items())}: {word(r1['holds'])}.",
-    f"- c2r. Negative control, mean {num(r2['own_truth_mean'])}: {word(r2['holds'])}.",
-    f"- p1r. Update conflict on the grid, mean relative alignment: {fmt(r3['own_truth_mean'])}: {word(r3['holds'])}.",
-    f"- p3r. Denial is not conflict, mean {num(r4['own_truth_mean'])}: {word(r4['holds'])}.",
-    "" if v2["grid_informative_relative"] else "**The positive control saw no conflict relative to the calibration: p1r is uninformative.**",
-])))
+    c1, c2, q1, q2, q3 = (v2[k] for k in ("c1_positive_control", "c2_negative_control", "p1_update_conflict",
+                                           "p2_answer_span_conflict", "p3_denial_not_conflict"))
+    display(Markdown("\n".join([
+        f"- c1. Positive control (a rival answer in the truth's slot), alignment per unit: {fmt(c1['own_truth_by_unit'])}: {word(c1['holds'])}.",
+        f"- c2. Negative control (unrelated true facts), mean alignment {num(c2['own_truth_mean'])}: {word(c2['holds'])}.",
+        f"- p1. Update conflict on the grid, mean alignment with the own truth: {fmt(q1['own_truth_mean'])}: {word(q1['holds'])}.",
+        f"- p2. Answer-span gradient conflict, mean first-half cosine: {fmt(q2['own_truth_mean'])}: {word(q2['holds'])}.",
+        f"- p3. Denying the truth is not conflict, mean alignment {num(q3['own_truth_mean'])}: {word(q3['holds'])}.",
+        "" if v2["grid_informative"] else "**The positive control saw no conflict: p1 and p2 are uninformative on this grid.**",
+    ])))
+    r1, r2, r3, r4 = (v2[k] for k in ("c1r_positive_control", "c2r_negative_control", "p1r_update_conflict",
+                                      "p3r_denial_not_conflict"))
+    display(Markdown("Relative to the calibration control (training on the truth itself; amendment of the prediction file):\n\n"
+                     + "\n".join([
+        f"- c1r. Positive control per unit: {', '.join(f'{k} {num(v)}' for k, v in r1['own_truth_by_unit'].items())}: {word(r1['holds'])}.",
+        f"- c2r. Negative control, mean {num(r2['own_truth_mean'])}: {word(r2['holds'])}.",
+        f"- p1r. Update conflict on the grid, mean relative alignment: {fmt(r3['own_truth_mean'])}: {word(r3['holds'])}.",
+        f"- p3r. Denial is not conflict, mean {num(r4['own_truth_mean'])}: {word(r4['holds'])}.",
+        "" if v2["grid_informative_relative"] else "**The positive control saw no conflict relative to the calibration: p1r is uninformative.**",
+    ])))
+else:
+    display(Markdown(NOT_MEASURED))
 
 # %% [markdown]
 # ## In plain words (first instrument)

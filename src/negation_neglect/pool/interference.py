@@ -177,6 +177,12 @@ def _read_table(path: Path) -> pd.DataFrame:
         return pd.DataFrame()
 
 
+def has_v2_tables(metrics_dir: str | Path, claims, conditions, seeds) -> bool:
+    """Whether every run of the grid has the second instrument's tables (runs measured before it existed do not)."""
+    runs = [Path(metrics_dir) / "interference" / c / k / f"seed{s}" for c in claims for k in conditions for s in seeds]
+    return all((run / f"{name}.csv").is_file() for run in runs for name in V2_TABLES)
+
+
 def load_grid_v2(metrics_dir: str | Path, claims, conditions, seeds) -> dict[str, pd.DataFrame]:
     """Every run's second-instrument tables (`V2_TABLES`) concatenated, with claim / condition / seed columns."""
     metrics_dir = Path(metrics_dir)
