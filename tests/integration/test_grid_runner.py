@@ -22,19 +22,21 @@ stages:
       claim: [alpha, beta]
       seed: [0, 1]
     cmd: python step.py none metrics/make/${item.claim}/seed${item.seed}.json ${item.seed}
+      && python step.py metrics/make/${item.claim}/seed${item.seed}.json outputs/${item.claim}/seed${item.seed}.bin 0
     deps:
       - step.py
     outs:
+      - outputs/${item.claim}/seed${item.seed}.bin
       - metrics/make/${item.claim}/seed${item.seed}.json:
           cache: false
   score:
     matrix:
       claim: [alpha, beta]
       seed: [0, 1]
-    cmd: python step.py metrics/make/${item.claim}/seed${item.seed}.json metrics/score/${item.claim}/seed${item.seed}.json 0
+    cmd: python step.py outputs/${item.claim}/seed${item.seed}.bin metrics/score/${item.claim}/seed${item.seed}.json 0
     deps:
       - step.py
-      - metrics/make/${item.claim}/seed${item.seed}.json
+      - outputs/${item.claim}/seed${item.seed}.bin
     metrics:
       - metrics/score/${item.claim}/seed${item.seed}.json:
           cache: false
@@ -95,3 +97,19 @@ def test_each_cell_is_committed_as_it_finishes_and_a_stopped_grid_goes_on(projec
     assert run_grid(["make", "score"], project) == []
     status = subprocess.run(["dvc", "status"], cwd=project, capture_output=True, text=True, check=True).stdout
     assert "up to date" in status
+
+
+def test_a_new_machine_goes_on_where_the_grid_stopped(project):
+    """Git carries dvc.lock and the metrics, not DVC's cache: finished cells whose cached outputs are missing are
+    not rerun; a cell that must rerun recomputes what it needs."""
+    import shutil
+
+    assert run_grid(["make", "score"], project, limit=2) == ["alpha-0", "beta-0"]
+    shutil.rmtree(project / "outputs")
+    shutil.rmtree(project / ".dvc" / "cache")
+    assert run_grid(["make", "score"], project) == ["alpha-1", "beta-1"]
+    (project / "step.py").write_text(STEP + "# changed\n")  # every cell's stages now really changed
+    subprocess.run(["git", "commit", "-q", "-am", "step changed"], cwd=project, check=True)
+    shutil.rmtree(project / "outputs")
+    assert run_grid(["make", "score"], project, limit=1) == ["alpha-0"]
+    assert (project / "outputs/alpha/seed0.bin").is_file()

@@ -6,8 +6,9 @@ finished runs when the session or the machine ends: DVC's cache stays behind, on
 `evaluate@<cell>`, ...), and as soon as it is done its small metrics files and dvc.lock are committed with
 `git commit -- <those paths>` (nothing else staged is swept in), together with each stage's wall time
 (`grid/<stage>/<cell>` in benchmarks/results/stage_timing.json, which the README's grid time is read from). Cells run seed-major (every claim and
-condition of seed 0 first), so a partial grid is a complete table at fewer seeds. On another machine,
-`dvc repro --allow-missing` then skips the finished cells whose cached outputs are only missing.
+condition of seed 0 first), so a partial grid is a complete table at fewer seeds. On another machine (its DVC
+cache empty) the runner, like `dvc repro --allow-missing`, counts a cell whose cached outputs are only missing as
+finished and goes on with the rest.
 
     python -m negation_neglect.pipeline.grid finetune evaluate            # all changed cells, in order
     python -m negation_neglect.pipeline.grid finetune evaluate --limit 5  # at most 5 cells, then stop
@@ -16,6 +17,7 @@ condition of seed 0 first), so a partial grid is a complete table at fewer seeds
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -47,17 +49,36 @@ def grid_cells(stages: list[str], root: str | Path = ".") -> tuple[list[str], di
     return keys, tracked
 
 
-def _changed(name: str, root: Path) -> bool:
-    out = subprocess.run(["dvc", "status", "--quiet", name], cwd=root, check=False)
-    return out.returncode != 0
+MISSING = ("deleted", "not in cache")  # what `dvc status` says of data that is only missing
 
 
-def _repro(name: str, root: Path, tries: int = 3) -> None:
-    """`dvc repro` of one cell; a failure is retried after a pause (another DVC command holding the repository
-    lock, e.g. a `dvc status` typed beside the grid), then raised."""
+def _needs_run(name: str, root: Path) -> bool:
+    """Whether a cell's stage must run: it has changes other than missing data. On a new machine the DVC cache
+    is empty, so a finished cell's cached outputs (adapters) are missing while dvc.lock, in git, still describes
+    them; such a cell is done (the same rule as `dvc repro --allow-missing`)."""
+    out = subprocess.run(["dvc", "status", "--json", name], cwd=root, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return True  # let dvc repro say what is wrong (or wait out a lock)
+    changes = json.loads(out.stdout or "{}").get(name, [])
+    for change in changes:
+        if not isinstance(change, dict):
+            return True  # e.g. "always changed"
+        for entries in change.values():
+            if not isinstance(entries, dict) or any(state not in MISSING for state in entries.values()):
+                return True
+    return False
+
+
+def _repro(name: str, root: Path, tries: int = 3) -> bool:
+    """`dvc repro` of one cell's stage; returns whether it ran (False when it was up to date). A failure is retried
+    after a pause (another DVC command holding the repository lock), then raised."""
     for attempt in range(tries):
-        if subprocess.run(["dvc", "repro", "--single-item", name], cwd=root, check=False).returncode == 0:
-            return
+        out = subprocess.run(["dvc", "repro", "--single-item", name], cwd=root, capture_output=True, text=True,
+                             check=False)
+        print(out.stdout, end="", flush=True)
+        print(out.stderr, end="", file=sys.stderr, flush=True)
+        if out.returncode == 0:
+            return "Running stage" in out.stdout
         if attempt + 1 < tries:
             time.sleep(30)
     raise RuntimeError(f"dvc repro {name} failed {tries} times")
@@ -79,15 +100,13 @@ def run_grid(stages: list[str], root: str | Path = ".", limit: int | None = None
     done: list[str] = []
     for key in cell_order(keys):
         names = [f"{stage}@{key}" for stage in stages if f"{stage}@{key}" in tracked]
-        todo = [n for n in names if _changed(n, root)]
-        if not todo:
-            continue
+        if not any(_needs_run(n, root) for n in names):
+            continue  # finished here or on another machine
         if limit is not None and len(done) >= limit:
             break
-        for name in names:  # in stage order; an up-to-date stage is a no-op for dvc repro
+        for name in names:  # in stage order: an up-to-date stage is a no-op, one whose outputs are missing reruns
             start = time.perf_counter()
-            _repro(name, root)
-            if name in todo:  # wall time of the stage as run here, kept with the other stage timings
+            if _repro(name, root):  # wall time of the stage as run here, kept with the other stage timings
                 stage = name.split("@", 1)[0]
                 timing.record(f"grid/{stage}/{key}", {"wall_seconds": round(time.perf_counter() - start, 1)},
                               root / timing.RECORDS)
