@@ -22,8 +22,9 @@ PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 
 def _inputs(metrics_dir=ROOT / "metrics") -> Inputs:
-    ft = committed_grid()
-    return Inputs(metrics_dir, REFERENCE, ft["claims"], ft["conditions"], ft["seeds"])
+    ft, mech = committed_grid(), PARAMS["interference"]
+    return Inputs(metrics_dir, REFERENCE, ft["claims"], ft["conditions"], ft["seeds"],
+                  (mech["claims"], mech["conditions"], mech["seeds"]))  # as notebooks/15_figures.py passes them
 
 
 def test_every_macro_the_source_uses_is_generated():
