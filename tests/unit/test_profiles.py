@@ -3,31 +3,22 @@ params.yaml, and the result validates (checked with DVC's own override code)."""
 
 from __future__ import annotations
 
-import shlex
-
 import pytest
 import yaml
 
 from negation_neglect.params import parse_params
+from negation_neglect.pipeline import profiles
 from tests.conftest import ROOT
 
 PROFILES = sorted((ROOT / "profiles").glob("*.yaml"))
-
-
-def _documented_overrides(path) -> tuple[list[str], list[str]]:
-    header = "".join(line[2:] for line in path.read_text().splitlines(keepends=True) if line.startswith("#   "))
-    words = shlex.split(header.replace("\\\n", " "))
-    assert words[:3] == ["dvc", "exp", "run"] and "--temp" in words, "a profile runs as a temporary experiment"
-    overrides = [words[i + 1] for i, w in enumerate(words) if w == "-S"]
-    targets = [w for i, w in enumerate(words[3:], 3) if not w.startswith("-") and words[i - 1] not in ("-S", "-n")]
-    return overrides, targets
 
 
 @pytest.mark.parametrize("path", PROFILES, ids=lambda p: p.name)
 def test_documented_command_sets_exactly_the_profile(tmp_path, path):
     from dvc.utils.hydra import apply_overrides
 
-    overrides, targets = _documented_overrides(path)
+    words = profiles.command(path)
+    overrides, targets = profiles.overrides(words), profiles.targets(words)
     copy = tmp_path / "params.yaml"
     copy.write_text((ROOT / "params.yaml").read_text())
     apply_overrides(copy, overrides)
@@ -41,3 +32,18 @@ def test_documented_command_sets_exactly_the_profile(tmp_path, path):
     parse_params(applied)
     stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
     assert targets and all(t in stages for t in targets)
+
+
+def test_a_profile_command_must_be_a_temporary_experiment(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("# Runs in the workspace:\n#\n#   dvc exp run -n bad -S 'finetune.seeds=[0]' competition\n")
+    with pytest.raises(ValueError, match="--temp"):
+        profiles.command(bad)
+    with pytest.raises(FileNotFoundError, match="no such profile"):
+        profiles.command(tmp_path / "missing.yaml")
+
+
+def test_print_shows_the_documented_command(capsys):
+    assert profiles.main(["quick", "--print"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("dvc exp run --temp -n quick") and printed.rstrip().endswith("competition")

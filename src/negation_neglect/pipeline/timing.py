@@ -16,6 +16,7 @@ from pathlib import Path
 from negation_neglect.files import read_json, write_json
 
 RECORDS = Path("outputs/timing")
+ENV = "NEGATION_NEGLECT_TIMING"  # another records folder, e.g. outside a temporary experiment's workspace
 GATHERED = Path("benchmarks/results/stage_timing.json")
 
 
@@ -25,9 +26,15 @@ def machine() -> dict:
     return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads()}
 
 
-def record(key: str, values: dict, root: str | Path = RECORDS) -> Path:
+def records_root() -> Path:
+    """Where records go: `$NEGATION_NEGLECT_TIMING` if set (a `dvc exp run --temp` workspace is deleted after
+    the run, so a timed experiment points it outside), else outputs/timing/."""
+    return Path(os.environ.get(ENV) or RECORDS)
+
+
+def record(key: str, values: dict, root: str | Path | None = None) -> Path:
     """Write one stage's timing record, `<root>/<key>.json`, with the machine it ran on."""
-    return write_json(Path(root) / f"{key}.json", {**values, "machine": machine()})
+    return write_json(Path(root or records_root()) / f"{key}.json", {**values, "machine": machine()})
 
 
 def gather(root: str | Path = RECORDS, out: str | Path = GATHERED) -> dict:
