@@ -1,5 +1,6 @@
-# Two commands do all set-up on a fresh machine: `make repro` (the whole pipeline) and `make test`.
-# Both create and fill a project-local virtual environment on first use.
+# Three commands do all set-up on a fresh machine: `make repro` (the whole pipeline), `make quick` (the headline
+# table on one claim and seed) and `make test`.
+# Each creates and fills a project-local virtual environment on first use.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin

@@ -8,8 +8,10 @@ same words:
     python -m negation_neglect.pipeline.profiles quick            # run it (make quick)
     python -m negation_neglect.pipeline.profiles quick --print    # show the command
 
-A run records its wall time as `profiles/<name>` (pipeline.timing), and its stages' records land beside it
-(`$NEGATION_NEGLECT_TIMING` points them out of the temporary workspace, which DVC deletes afterwards).
+Rerunning a profile replaces its earlier experiment of the same name (DVC refuses a name twice; its
+run-cache makes the rerun quick). A run records its wall time as `profiles/<name>` (pipeline.timing), and
+its stages' records land beside it (`$NEGATION_NEGLECT_TIMING` points them out of the temporary workspace,
+which DVC deletes afterwards).
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ def run(name: str, root: str | Path = ".") -> int:
     words = command(root / PROFILES / f"{name}.yaml")
     records = root / timing.RECORDS
     env = {**os.environ, timing.ENV: str(records)}
+    name_of = words[words.index("-n") + 1] if "-n" in words else None
+    listed = subprocess.run(["dvc", "exp", "list", "--name-only"], cwd=root, capture_output=True, text=True)
+    if name_of and name_of in listed.stdout.split():  # DVC refuses a name twice; a rerun replaces the last run
+        print(f"replacing the earlier experiment {name_of!r} (keep one with `dvc exp branch {name_of} <branch>`)")
+        subprocess.run(["dvc", "exp", "remove", name_of], cwd=root, check=True)
     start = time.perf_counter()
     code = subprocess.run(words, cwd=root, env=env).returncode
     if code == 0:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 from negation_neglect.files import read_json, write_json
@@ -52,6 +55,69 @@ def entries(gathered: dict, prefix: str) -> dict[str, dict]:
     return {k: v for k, v in gathered.items() if k.startswith(prefix + "/")}
 
 
+REPRO = Path("benchmarks/results/repro_time.json")
+
+
+def stage_cells(root: str | Path = ".") -> dict[str, list[str]]:
+    """Every stage of dvc.yaml as DVC resolves it (a matrix stage's cells), by stage name, each with the stem
+    of the executed notebook its command writes (the runner's record key)."""
+    from dvc.repo import Repo
+
+    with Repo(str(root)) as repo:
+        cells: dict[str, list[str]] = {}
+        for stage in repo.index.stages:
+            if not stage.cmd:
+                continue
+            notebook = next((w for w in stage.cmd.split() if w.startswith("outputs/executed/")), stage.addressing)
+            cells.setdefault(stage.addressing.split("@")[0], []).append(
+                f"{stage.addressing}\t{Path(notebook).stem}")
+    return cells
+
+
+def repro_time(gathered: dict, cells: dict[str, list[str]]) -> dict:
+    """The full `dvc repro` time per stage group: each cell's measured wall time where a record exists (the
+    runner's `stages/<notebook>`, else the grid runner's `grid/<stage>/<cell>`), the group's median for the
+    cells not timed on this machine; a group with no timed cell is listed as unmeasured, never guessed."""
+    groups, unmeasured = [], []
+    for stage, entries in cells.items():
+        walls = []
+        for entry in entries:
+            address, stem = entry.split("\t")
+            rec = gathered.get(f"stages/{stem}") or gathered.get(f"grid/{stage}/{address.partition('@')[2]}")
+            if rec is not None:
+                walls.append(rec["wall_seconds"])
+        if not walls:
+            unmeasured.append(stage)
+            continue
+        median = statistics.median(walls)
+        groups.append({"stage": stage, "cells": len(entries), "timed": len(walls), "median_seconds": round(median, 1),
+                       "total_seconds": round(sum(walls) + median * (len(entries) - len(walls)), 1)})
+    return {"groups": groups, "total_seconds": round(sum(g["total_seconds"] for g in groups), 1),
+            "unmeasured": unmeasured}
+
+
+def timed(key: str, cmd: list[str]) -> int:
+    """Run a command and record its wall time as `<key>` (for stages that are not notebooks: paper, html)."""
+    start = time.perf_counter()
+    code = subprocess.run(cmd).returncode
+    if code == 0:
+        record(key, {"wall_seconds": round(time.perf_counter() - start, 1)})
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["time"]:  # python -m negation_neglect.pipeline.timing time stages/paper -- dvc repro -s paper
+        key, cmd = argv[1], argv[argv.index("--") + 1:]
+        return timed(key, cmd)
+    n = len(gathered := gather(*argv[:2]))
+    print(f"{GATHERED if len(argv) < 2 else argv[1]}: {n} timing entries")
+    if len(argv) < 2:
+        write_json(REPRO, estimate := repro_time(gathered, stage_cells()))
+        print(f"{REPRO}: full repro {estimate['total_seconds'] / 3600:.1f} h from this machine's records; "
+              f"unmeasured: {', '.join(estimate['unmeasured']) or 'none'}")
+    return 0
+
+
 if __name__ == "__main__":
-    n = len(gather(*sys.argv[1:3]))
-    print(f"{GATHERED if len(sys.argv) < 3 else sys.argv[2]}: {n} timing entries")
+    sys.exit(main())

@@ -75,6 +75,10 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
         lines += ["", *mixing_cost_block(read_json(bench / "mixing_gpu.json"))]
     if (bench / "organism_gpu.json").is_file():
         lines += ["", *organism_gpu_block(read_json(bench / "organism_gpu.json"))]
+    if (bench / "fresh_clone.json").is_file():
+        lines += ["", *_fast_path_block(read_json(bench / "fresh_clone.json"))]
+    if (bench / "repro_time.json").is_file():
+        lines += ["", *_repro_time_block(read_json(bench / "repro_time.json"))]
     if (bench / "training.json").is_file():
         lines += ["", *_bench_block(read_json(bench / "training.json"))]
     if (bench / "scoring.json").is_file():
@@ -114,6 +118,51 @@ def _training_block(runs: list[dict]) -> list[str]:
             f"{r['first_loss']:.3f} | {r['final_loss']:.3f} |"
         )
     return lines
+
+
+def _fast_path_block(fresh: dict) -> list[str]:
+    """The newcomer's fast path as timed from a fresh clone (benchmarks/fresh_clone.py)."""
+    stages = fresh["stage_seconds"]
+    runs = [v for k, v in stages.items() if k.startswith(("stages/05_", "stages/06_"))]
+    lines = [
+        f"Fast path from a fresh clone (benchmarks/fresh_clone.py, {fresh['machine']['cores']} CPU cores, commit "
+        f"`{fresh['commit'][:7]}`): environment set-up **{fresh['setup_seconds'] / 60:.1f} min** (pip wheels cached "
+        f"on the machine), `make quick` **{fresh['quick_seconds'] / 60:.1f} min**, of which "
+        f"{sum(runs) / 60:.1f} min are its {len(runs) // 2} fine-tuning runs and their evaluations.",
+    ]
+    if "reproduced" in fresh:
+        rep = fresh["reproduced"]
+        n = rep["identical"] + len(rep["different"])
+        lines[0] += f" Of its {n} per-run metrics files, **{rep['identical']}** are byte-identical to the committed ones"
+        lines[0] += ("." if not rep["different"] else "; " + "; ".join(
+            f"`{path}` differs in {d['lines_differing']} of {d['lines']} lines" for path, d in rep["different"].items())
+            + " (see Reviewing below).")
+    return lines
+
+
+def _repro_time_block(repro: dict) -> list[str]:
+    """The full `dvc repro` per stage group, from measured stage wall times (pipeline.timing.repro_time)."""
+    lines = [
+        f"Full `make repro` on one 2-core machine, per stage group (benchmarks/results/repro_time.json: each cell's "
+        f"measured wall time, the group's median for cells not timed): **{repro['total_seconds'] / 3600:.1f} h**.",
+        "",
+        "| stage | cells | timed | median per cell | group |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for g in repro["groups"]:
+        lines.append(f"| `{g['stage']}` | {g['cells']} | {g['timed']} | {_duration(g['median_seconds'])} | "
+                     f"{_duration(g['total_seconds'])} |")
+    if repro["unmeasured"]:
+        lines += ["", "Not timed yet (left out of the total): " + ", ".join(f"`{s}`" for s in repro["unmeasured"]) + "."]
+    return lines
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _bench_block(bench: dict) -> list[str]:
