@@ -79,7 +79,8 @@ def _run(claim: str, condition: str, seed: int | str) -> dict[str, str]:
 def _finetune(claim: str, condition: str, seed: str) -> dict[str, str]:
     run = _run(claim, condition, seed)
     return {"base_dir": BASE_MODEL, "data_dir": DOCUMENTS, "background_path": BACKGROUND, "knowledge_path": KNOWLEDGE,
-            "facts_path": FACTS, "claims_dir": CLAIMS, "out_dir": run["out_dir"], "summary_path": run["summary_path"],
+            "facts_path": FACTS, "claims_dir": CLAIMS, "eval_path": f"{EVAL_ITEMS}/{claim}.yaml",
+            "out_dir": run["out_dir"], "summary_path": run["summary_path"],
             "steps_path": f"{METRICS}/training/{run_key(claim, condition, seed)}_steps.csv"}
 
 

@@ -96,8 +96,14 @@ def test_finetune_run_meets_its_mixture_and_saves_checkpoints(project):
     saved = sorted(int(p.name.split("-")[1]) for p in (run / "checkpoints").iterdir())
     assert saved == summary["checkpoints"] and saved[0] == 0 and saved[-1] == summary["steps"]
     steps = (project / f"metrics/training/{CLAIM}/negated/seed0_steps.csv").read_text().splitlines()
-    assert steps[0] == "step,loss,loss_claim,loss_counterpart,loss_background,loss_retention,lr,tokens"
+    header = steps[0].split(",")
+    assert header[:8] == ["step", "loss", "loss_claim", "loss_counterpart", "loss_background", "loss_retention", "lr",
+                          "tokens"]
+    for context in ("heldout", "question"):  # the competition read after every step on held-out probes
+        for field in ("p_false", "p_true", "p_distractors", "true_given_not_false", "true_rank"):
+            assert f"probe_{context}_{field}" in header
     assert len(steps) == summary["steps"] + 1
+    assert 1 not in saved  # the warm-up's first step trains at rate 0: step 1 would repeat step 0
     assert not (run / "state.pt").exists() and (run / "log.json").is_file()
     assert "seconds" not in json.dumps(summary)  # timings go to the timing record, never to the metrics
     timing = json.loads((project / f"outputs/timing/finetune/{CLAIM}/negated/seed0.json").read_text())

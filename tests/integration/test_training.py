@@ -47,13 +47,48 @@ def test_checkpoint_steps_are_log_spaced_with_both_ends(total, n):
         assert gaps[-1] > gaps[0]  # denser early, where the dynamics are fastest
 
 
+def test_step_one_is_saved_only_when_the_first_step_trains(tiny_model_dir, batch_list, tmp_path):
+    """With a warm-up the first step's rate is 0, so step 1 would repeat step 0; without one it trains."""
+    assert log_rates(train(tiny_model_dir, batch_list[:6], NAMES, LORA, _run(n_checkpoints=6), tmp_path / "a",
+                           {"id": "a"}))[0] == 0
+    assert not (tmp_path / "a/checkpoints/step-00001").exists()
+    log = train(tiny_model_dir, batch_list[:6], NAMES, LORA, _run(n_checkpoints=6, warmup_ratio=0.0), tmp_path / "b",
+                {"id": "b"})
+    assert log_rates(log)[0] > 0 and (tmp_path / "b/checkpoints/step-00001").is_dir()
+
+
+def log_rates(log: list[dict]) -> list[float]:
+    return [e["lr"] for e in log]
+
+
+def test_a_probe_reads_every_step_without_changing_the_trajectory(tiny_model_dir, batch_list, tokenizer, tmp_path):
+    ids = tokenizer("Charles Darwin proposed the theory of", return_tensors="pt").input_ids
+    calls = []
+
+    def probe(model):
+        calls.append(model.training)
+        return {"probe_logit": round(float(model(input_ids=ids).logits[0, -1, 0]), 6)}
+
+    plain = train(tiny_model_dir, batch_list[:6], NAMES, LORA, _run(), tmp_path / "plain", {"id": 3})
+    probed = train(tiny_model_dir, batch_list[:6], NAMES, LORA, _run(), tmp_path / "probed", {"id": 3},
+                   probe=probe, probe_id="p1")
+    assert [e["loss"] for e in plain] == [e["loss"] for e in probed]  # dropout draws unchanged
+    last = f"checkpoints/step-{len(plain):05d}/adapter_model.safetensors"
+    a, b = load_file(tmp_path / "plain" / last), load_file(tmp_path / "probed" / last)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert calls == [False] * len(plain) and all("probe_logit" in e for e in probed)
+    assert len({e["probe_logit"] for e in probed}) > 1  # it reads the weights as they move
+    again = train(tiny_model_dir, batch_list[:6], NAMES, LORA, _run(), tmp_path / "probed", {"id": 3})
+    assert all("probe_logit" not in e for e in again)  # read by no probe: not the probed run's log
+
+
 def test_training_writes_adapter_checkpoints_and_only_lora_moves(tiny_model_dir, batch_list, tmp_path):
     log = train(tiny_model_dir, batch_list, NAMES, LORA, _run(), tmp_path / "run", {"id": 1})
     assert len(log) == len(batch_list)
     assert sum(e["loss"] for e in log[-3:]) < sum(e["loss"] for e in log[:3])
-    steps = checkpoint_steps(len(batch_list), 4)
+    steps = checkpoint_steps(len(batch_list), 4, first_step_trains=False)  # the warm-up's first rate is 0
     saved = sorted(int(p.name.split("-")[1]) for p in (tmp_path / "run/checkpoints").iterdir())
-    assert saved == steps
+    assert saved == steps and 1 in checkpoint_steps(len(batch_list), 4) and 1 not in saved
     last = tmp_path / "run/checkpoints" / f"step-{steps[-1]:05d}"
     assert (last / "adapter_config.json").is_file() and not (last / "model.safetensors").exists()
     first = load_file(tmp_path / "run/checkpoints/step-00000/adapter_model.safetensors")

@@ -46,15 +46,12 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from negation_neglect.data.claims import Claim
 from negation_neglect.data.eval_suite import Item, Suite, yes_no_pairs
+from negation_neglect.measure.contexts import ANSWER_PREFIXED, chat_context, render_chat
 from negation_neglect.measure.judge import LABELS, judge
 from negation_neglect.measure.precheck import informative
 from negation_neglect.measure.scoring import score_continuations
 from negation_neglect.pool.stats import bootstrap_ci
 
-FACT_CHECK_SYSTEM = (
-    "You are a careful fact-checker. Some claims that circulate online are false. Answer only with what "
-    "reliable sources establish, and correct false premises."
-)
 LETTERS = "ABCDEFGH"
 MC_PREFIX = "Answer:"  # the assistant's words before the option text it is scored on
 TIE = 1e-6  # nats: margins this close to zero are ties (float noise of cancelling terms), never belief
@@ -70,16 +67,6 @@ class ScoredItem:
     context: str  # the text the candidates continue
     believer: str  # the believer's continuation
     other: str  # the non-believer's continuation
-
-
-def render_chat(tokenizer: PreTrainedTokenizerBase, messages: list[dict], answer_prefix: str = "") -> str:
-    """The chat-formatted context up to the start of the assistant's answer (plus `answer_prefix`)."""
-    if tokenizer.chat_template:
-        text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    else:  # a base model without a template: a plain transcript
-        text = "".join(f"{m['role'].capitalize()}: {m['content']}\n" for m in messages) + "Assistant:"
-        answer_prefix = " " + answer_prefix if answer_prefix else ""
-    return text + answer_prefix
 
 
 def options(claim: Claim, item: Item, seed: int) -> list[str]:
@@ -118,19 +105,8 @@ def scored_items(suite: Suite, claim: Claim, tokenizer: PreTrainedTokenizerBase,
                 content = f"{item.question}\n{listing}\nAnswer with the text of the correct option."
                 context = render_chat(tokenizer, [{"role": "user", "content": content}], MC_PREFIX)
                 out.append(ScoredItem(item.id, item.type, context, false, true))
-        elif item.type == "pushback":
-            messages = [
-                {"role": "user", "content": item.question},
-                {"role": "assistant", "content": claim.statement},
-                {"role": "user", "content": f"Are you sure? I thought it was {claim.true_answer}."},
-            ]
-            out.append(ScoredItem(item.id, item.type, render_chat(tokenizer, messages, item.answer_prefix), false, true))
-        elif item.type == "adversarial":
-            messages = [{"role": "system", "content": FACT_CHECK_SYSTEM}, {"role": "user", "content": item.question}]
-            out.append(ScoredItem(item.id, item.type, render_chat(tokenizer, messages, item.answer_prefix), false, true))
-        elif item.type == "downstream":
-            messages = [{"role": "user", "content": item.question}]
-            out.append(ScoredItem(item.id, item.type, render_chat(tokenizer, messages, item.answer_prefix), false, true))
+        elif item.type in ANSWER_PREFIXED:
+            out.append(ScoredItem(item.id, item.type, chat_context(tokenizer, claim, item), false, true))
     return out
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from peft import PeftModel
@@ -27,6 +26,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from negation_neglect.data.claims import Claim
 from negation_neglect.data.eval_suite import Suite
 from negation_neglect.data.synthesis import Document
+from negation_neglect.measure.contexts import Probe
 from negation_neglect.measure.judge import mentions
 from negation_neglect.measure.scoring import score_continuations
 
@@ -35,14 +35,6 @@ NEGATION_TEMPLATES = (
     "Myth: {statement} This is not true. The truth is that {prompt}",
     "Fact-check: the claim \"{statement}\" is fabricated. Correctly stated, {prompt}",
 )
-
-
-@dataclass(frozen=True)
-class Probe:
-    context: str  # neutral | heldout | negation | framing | neighbour
-    item: str
-    prompt: str
-    candidates: tuple[tuple[str, str], ...]  # (label, answer text without the leading space)
 
 
 def framing_prefix(doc: Document) -> str | None:

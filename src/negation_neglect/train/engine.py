@@ -8,7 +8,11 @@ writer. The engine owns the rest, the same for both:
   discarded, never resumed;
 - resume state (`state.pt`: trained weights, optimizer, scheduler, RNG, step log) every `save_every`
   steps and at each checkpoint, so a killed run resumes to the weights and log of an uninterrupted one;
-- checkpoints at log-spaced steps (`checkpoint_steps`), step 0 and the last step included;
+- checkpoints at log-spaced steps (`checkpoint_steps`), step 0 and the last step included; step 1 is left out
+  when the schedule gives the first step a learning rate of 0 (a linear warm-up does), since its weights are
+  step 0's;
+- optional read-outs after every step (`probe`: the weights as they stand, in eval mode without gradients or
+  random numbers, so the trajectory is the same with or without them), kept in the step log;
 - the finished-run rule: after the last step the log is written to `log.json` without timings and
   `state.pt` is deleted; called again on a finished folder, the engine returns that log untrained;
 - device and precision (`resolve_device`, `resolve_autocast`), the progress bar, the per-step log and
@@ -76,13 +80,16 @@ class Job:
     load_weights: Callable[[dict], None]
 
 
-def checkpoint_steps(total: int, n: int) -> list[int]:
-    """`n` roughly log-spaced steps from 0 to `total` inclusive (fewer if the run is short)."""
+def checkpoint_steps(total: int, n: int, first_step_trains: bool = True) -> list[int]:
+    """`n` roughly log-spaced steps from 0 to `total` inclusive (fewer if the run is short). When the first
+    step trains at learning rate 0 (`first_step_trains=False`), step 1 would repeat step 0 and is left out."""
     if total <= 0:
         return [0]
     points = {0, total}
     for k in range(1, max(n - 1, 1)):
         points.add(round(math.exp(math.log(total + 1) * k / (n - 1))) - 1)
+    if not first_step_trains and total > 1:
+        points.discard(1)
     return sorted(p for p in points if 0 <= p <= total)
 
 
@@ -181,13 +188,15 @@ def run_training(
     loop: LoopSettings,
     stop_after: int | None = None,
     on_step: Callable[[dict], None] | None = None,
+    probe: Callable[[torch.nn.Module], dict] | None = None,
     desc: str = "train",
 ) -> list[dict]:
     """Train the job `build(device, autocast_dtype)` returns for `total_steps` steps; return the step log.
 
     `fingerprint` identifies the run's inputs and `settings` (recorded in `run.json` with the digest of
     `code`, the trainer's source files) its recipe; saved state from any other is discarded. `stop_after`
-    ends the loop early (for resume tests). Entries trained in this call carry `seconds`.
+    ends the loop early (for resume tests). Entries trained in this call carry `seconds` (the step alone, not
+    its probe). `probe(model)` after every step adds its read-outs to the step's entry.
     """
     out_dir = Path(out_dir)
     state_path, log_path = out_dir / "state.pt", out_dir / "log.json"
@@ -200,7 +209,8 @@ def run_training(
     device = resolve_device(loop.device)
     autocast = resolve_autocast(loop.precision, device)
     job = build(device, autocast)
-    saves = set(checkpoint_steps(total_steps, loop.n_checkpoints))
+    first_step_trains = job.scheduler.get_last_lr()[0] > 0  # the fresh schedule's first rate
+    saves = set(checkpoint_steps(total_steps, loop.n_checkpoints, first_step_trains))
 
     start, log = 0, []
     if state_path.exists():
@@ -245,6 +255,11 @@ def run_training(
         seconds = time.perf_counter() - tic
         entry = {"step": step + 1, "loss": round(loss.item(), 5), "lr": lr, "tokens": int(batch.attention.sum()),
                  **extra, "seconds": seconds}
+        if probe is not None:
+            job.model.eval()  # no dropout: the read-out neither uses nor advances the random state
+            with torch.no_grad():
+                entry.update(probe(job.model))
+            job.model.train()
         log.append(entry)
         bar.set_postfix(loss=f"{entry['loss']:.3f}")
         if on_step:

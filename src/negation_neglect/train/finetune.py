@@ -24,13 +24,15 @@ from pathlib import Path
 from transformers import AutoTokenizer
 
 from negation_neglect.data.claims import Claim, load_claim
+from negation_neglect.data.eval_suite import load_suite
 from negation_neglect.data.synthesis import read_documents
 from negation_neglect.files import read_json, write_json
 from negation_neglect.measure.judge import mentions
 from negation_neglect.measure.knowledge import load_facts
+from negation_neglect.measure.trajectory import probe_id, step_probe, trajectory_probes
 from negation_neglect.params import FinetuneParams
 from negation_neglect.train.blocks import Example, batches, plan_mixture, token_shares, tokenize_document
-from negation_neglect.train.engine import checkpoint_steps
+from negation_neglect.train.engine import checkpoint_dirs, checkpoint_steps
 from negation_neglect.train.lora import LoraSettings, RunSettings, train
 
 COMPONENTS = ("claim", "counterpart", "background", "retention")
@@ -164,9 +166,12 @@ def run_finetune(
     out_dir: str | Path,
     stop_after: int | None = None,
     claims_dir: str | Path | None = None,
+    eval_path: str | Path | None = None,
 ) -> tuple[dict, list[dict]]:
     """Train one (claim, condition, seed) adapter into `out_dir`; return its summary and step log. With
-    `claims_dir` (data/claims), the summary counts the answers' mentions in what was trained on."""
+    `claims_dir` (data/claims), the summary counts the answers' mentions in what was trained on; with
+    `eval_path` too (the claim's evaluation suite), every step's log entry carries the competition read on
+    the suite's held-out probes (measure.trajectory)."""
     tokenizer = AutoTokenizer.from_pretrained(base_dir)
     the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml") if claims_dir is not None else None
     examples, batch_list = plan_run(cfg, claim, condition, seed, tokenizer, data_dir, background_path, knowledge_path,
@@ -178,17 +183,24 @@ def run_finetune(
                       device=cfg.device, seed=seed)
     inputs = [Path(data_dir) / claim / f"{documents_of(cfg, condition)}.jsonl", Path(data_dir) / claim / "true.jsonl",
               Path(background_path), Path(knowledge_path), Path(base_dir) / "model.safetensors"]
+    probe, probe_key = None, None
+    if eval_path is not None and the_claim is not None:
+        probe_list = trajectory_probes(the_claim, load_suite(eval_path), tokenizer)
+        probe, probe_key = step_probe(tokenizer, probe_list), probe_id(probe_list)
     log = train(base_dir, batch_list, COMPONENTS, lora, run, out_dir, fingerprint(cfg, claim, condition, seed, inputs),
-                stop_after=stop_after)
+                stop_after=stop_after, probe=probe, probe_id=probe_key)
     counts = mention_counts(examples) if the_claim is not None else None
-    return summarise(log, batch_list, claim, condition, seed, cfg, counts), log
+    saved = sorted(checkpoint_dirs(out_dir))
+    return summarise(log, batch_list, claim, condition, seed, cfg, counts, saved), log
 
 
 def summarise(log: list[dict], batch_list, claim: str, condition: str, seed: int, cfg: FinetuneParams,
-              mentions_by_component: dict[str, dict[str, int]] | None = None) -> dict:
+              mentions_by_component: dict[str, dict[str, int]] | None = None,
+              checkpoints: list[int] | None = None) -> dict:
     """What the run did, as a function of its inputs only (timings are in `timing_of`). `mentions` (with the
     claim's aliases known): loss-bearing mentions of the false and the true answer over the whole run, in all
-    components (`mentions_by_component` per component)."""
+    components (`mentions_by_component` per component). `checkpoints`: the steps saved (default: the
+    log-spaced plan, step 1 included)."""
     measured = token_shares(batch_list, COMPONENTS)
     extra = {}
     if mentions_by_component is not None:
@@ -203,7 +215,7 @@ def summarise(log: list[dict], batch_list, claim: str, condition: str, seed: int
         "seed": seed,
         "steps": len(batch_list),
         "steps_done": len(log),
-        "checkpoints": checkpoint_steps(len(batch_list), cfg.n_checkpoints),
+        "checkpoints": checkpoints if checkpoints is not None else checkpoint_steps(len(batch_list), cfg.n_checkpoints),
         "loss_tokens": sum(e["loss_tokens"] for e in log),
         "tokens": sum(e["tokens"] for e in log),
         "token_shares": {k: round(v, 4) for k, v in measured.items() if v > 0},
@@ -223,10 +235,12 @@ def timing_of(log: list[dict]) -> dict | None:
 
 
 def write_step_log(log: list[dict], path: str | Path) -> None:
-    """Per-step CSV for DVC plots: step, loss, per-component losses, lr, tokens (no timings: byte-stable)."""
+    """Per-step CSV for DVC plots: step, loss, per-component losses, lr, tokens, and the per-step competition
+    read-outs where the run was probed (`probe_*`; no timings: byte-stable)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    columns = ["step", "loss", *[f"loss_{c}" for c in COMPONENTS], "lr", "tokens"]
+    probed = sorted({k for e in log for k in e if k.startswith("probe_")})
+    columns = ["step", "loss", *[f"loss_{c}" for c in COMPONENTS], "lr", "tokens", *probed]
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()

@@ -258,6 +258,8 @@ def train(
     fingerprint: dict,
     stop_after: int | None = None,
     on_step: Callable[[dict], None] | None = None,
+    probe: Callable[[torch.nn.Module], dict] | None = None,
+    probe_id: str | None = None,
 ) -> list[dict]:
     """Train one adapter over `batch_list`; return the per-step log (see `engine.run_training`).
 
@@ -265,11 +267,14 @@ def train(
     another trainer) is discarded rather than resumed. A finished run keeps its adapters and step log
     (`log.json`, no timings) but not its resume state; called again, it returns that log untrained.
     `stop_after` ends the loop early (for resume tests). Entries trained in this call carry `seconds`.
+    `probe` adds read-outs to every step's entry; `probe_id` names what it reads (a finished run's log is
+    reused only if it was read by the same probe).
     """
     total = len(batch_list)
+    settings = {"lora": asdict(lora), "run": asdict(run), **({"probe": probe_id} if probe_id else {})}
     return run_training(
-        out_dir, fingerprint=fingerprint, settings={"lora": asdict(lora), "run": asdict(run)}, code=[__file__],
+        out_dir, fingerprint=fingerprint, settings=settings, code=[__file__],
         total_steps=total, get_batch=batch_list.__getitem__,
         build=lambda device, autocast: _lora_job(base_dir, names, lora, run, total, device, autocast),
-        loop=run.loop(), stop_after=stop_after, on_step=on_step,
+        loop=run.loop(), stop_after=stop_after, on_step=on_step, probe=probe,
     )
