@@ -496,7 +496,8 @@ class OrganismParams(_Section):
 class MixingParams(_Section):
     """The batch and dataset diversity experiment (H3): one run per cell x claim x condition x seed.
 
-    A cell is `cp<percent>-bg<percent>-<interleaved|clustered>-x<exposure>` (see negation_neglect.mixing.cells);
+    A cell is `cp<percent>-bg<percent>-<interleaved|clustered>-x<exposure>[-mentions]` (see
+    negation_neglect.mixing.cells; `-mentions`: the true-counterpart share counts answer mentions, not loss tokens);
     `python -m negation_neglect.mixing.cells full` prints the whole factorial grid as a list for `cells`.
     """
 
