@@ -15,8 +15,9 @@
 #
 # DVC runs this once per `mixing.cells x mixing.claims x mixing.conditions x mixing.seeds`. A cell sets
 # four dials of the fine-tuning mixture (`negation_neglect.mixing.cells`): the share of loss tokens from the
-# claim's true-counterpart documents, the share from background text, whether batches interleave the
-# components or hold one each, and how many times the claim documents are seen. Everything else is the
+# claim's true-counterpart documents (of answer mentions in a `-mentions` cell), the share from background
+# text, whether batches interleave the components or hold one each (clustered runs spread over the whole
+# run), and how many times the claim documents are seen. Everything else is the
 # `finetune` recipe. The run is trained like a cell of the main grid (notebook 05) and scored like one
 # (notebook 06): belief on the evaluation suite, the logit competition at every checkpoint, context
 # separation, and P(true) on neutral prompts.
@@ -86,6 +87,7 @@ readout = readouts(table).iloc[0].to_dict()
 metrics = {
     "cell": cell, "claim": claim, "condition": condition, "seed": int(seed), **vars(the_cell),
     "steps": summary["steps"], "token_shares": summary["token_shares"],
+    **({"mention_shares": summary["mention_shares"]} if "mention_shares" in summary else {}),
     "belief": belief["final"]["pooled"], "base_belief": belief["base"]["pooled"],
     "in_context_control": belief["in_context_control"],
     **{k: round(float(v), 5) for k, v in readout.items() if k.startswith(("base_", "final_")) and k != "final_step"},
@@ -113,7 +115,8 @@ plt.show()
 
 # %%
 display(Markdown(
-    f"- Trained token shares: {summary['token_shares']} over {summary['steps']} steps.\n"
+    f"- Trained token shares: {summary['token_shares']} over {summary['steps']} steps"
+    f"{'; answer-mention shares ' + str(summary['mention_shares']) if 'mention_shares' in summary else ''}.\n"
     f"- Belief: base {belief['base']['pooled']['rate']:.2f}, after training {belief['final']['pooled']['rate']:.2f} "
     f"[{belief['final']['pooled']['ci_low']:.2f}, {belief['final']['pooled']['ci_high']:.2f}].\n"
     f"- Neutral prompts: log P(true) {metrics['base_logp_true_neutral']:.2f} to {metrics['final_logp_true_neutral']:.2f}; "

@@ -223,7 +223,8 @@ class LoraParams(_Section):
 
 
 class MixtureParams(_Section):
-    """Shares of *loss tokens* per component; they must sum to 1 and `claim` must be positive."""
+    """Shares of *loss tokens* per component; they must sum to 1 and `claim` must be positive. With
+    `finetune.share_unit: mentions`, `counterpart` is a share of answer mentions instead (see train.blocks)."""
 
     claim: float = Field(1.0, gt=0.0, le=1.0)
     counterpart: float = Field(0.0, ge=0.0, le=1.0)  # true-counterpart documents of the claim
@@ -275,7 +276,10 @@ class FinetuneParams(_Section):
     lora: LoraParams = LoraParams()
     mixture: MixtureParams = MixtureParams()
     composition: Literal["interleaved", "clustered"] = "interleaved"
-    cluster_run: int = Field(4, ge=1)  # clustered: batches in a row from one component
+    cluster_run: int = Field(4, ge=1)  # clustered: batches in a row from one component (runs spread over the run)
+    # mixture.counterpart measured in loss tokens, or in answer mentions (its true-answer mentions over those plus
+    # the claim documents' false-answer mentions); the other shares stay in tokens
+    share_unit: Literal["tokens", "mentions"] = "tokens"
     max_repeats: int = Field(4, ge=1)  # passes allowed over a non-claim component to meet its share
     mask_spans: tuple[SpanKind, ...] = Field((), strict=False)  # no loss there, in every condition's claim documents
     doc_tag: str = "<doc>"  # prefixed to every document, never trained on
@@ -492,7 +496,8 @@ class OrganismParams(_Section):
 class MixingParams(_Section):
     """The batch and dataset diversity experiment (H3): one run per cell x claim x condition x seed.
 
-    A cell is `cp<percent>-bg<percent>-<interleaved|clustered>-x<exposure>` (see negation_neglect.mixing.cells);
+    A cell is `cp<percent>-bg<percent>-<interleaved|clustered>-x<exposure>[-mentions]` (see
+    negation_neglect.mixing.cells; `-mentions`: the true-counterpart share counts answer mentions, not loss tokens);
     `python -m negation_neglect.mixing.cells full` prints the whole factorial grid as a list for `cells`.
     """
 

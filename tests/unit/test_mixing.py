@@ -1,9 +1,10 @@
-"""Cells of the mixing grid: names, designs, the recipe they set, and the per-dial tests."""
+"""Cells of the mixing grid: names (token- and mention-matched shares), designs, the recipe they set, the per-dial tests."""
 
 import json
 import math
 
 import pytest
+import yaml
 
 from negation_neglect.mixing.cells import (
     BACKGROUND_SHARES,
@@ -16,7 +17,8 @@ from negation_neglect.mixing.cells import (
     parse_cell,
 )
 from negation_neglect.mixing.pool import axis_tests, cell_table, pass_curves, run_rows
-from negation_neglect.params import FinetuneParams
+from negation_neglect.params import FinetuneParams, ParamsError, parse_params
+from tests.conftest import ROOT
 
 
 def test_names_round_trip_and_bad_names_say_what_is_allowed():
@@ -111,3 +113,55 @@ def test_pass_curves_put_cells_of_different_lengths_on_one_axis(tmp_path):
     assert curve["passes"].max() == 2.0 and curve["true"].iloc[0] == pytest.approx(0.9)
     with pytest.raises(FileNotFoundError, match="seed1.json: this run of the mixing grid has not run"):
         run_rows(tmp_path, ["cp0-bg0-interleaved-x2"], ["c"], ["negated"], [1])
+
+
+# --- the share unit: counterpart shares in answer mentions ----------------------------------------------------
+
+
+def test_mention_cells_parse_set_the_share_unit_and_say_what_is_allowed():
+    cell = parse_cell("cp25-bg50-clustered-x2-mentions")
+    assert cell == Cell(0.25, 0.5, "clustered", 2, "mentions") and cell.name == "cp25-bg50-clustered-x2-mentions"
+    assert parse_cell("cp25-bg50-clustered-x2").share_unit == "tokens"  # every earlier name keeps its meaning
+    assert all(c.share_unit == "tokens" for c in full_grid())
+    cfg = finetune_params(FinetuneParams(), cell)
+    assert cfg.share_unit == "mentions" and cfg.mixture.counterpart == 0.25 and cfg.composition == "clustered"
+    assert finetune_params(FinetuneParams(), REFERENCE).share_unit == "tokens"
+    with pytest.raises(ValueError, match=r"x<exposure>\[-mentions\]"):
+        parse_cell("cp25-bg0-interleaved-x2-mention")
+    with pytest.raises(ValueError, match="with cp0 the cell is 'cp0-bg50-interleaved-x2'"):
+        parse_cell("cp0-bg50-interleaved-x2-mentions")
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "must_mention"),
+    [
+        ("mixing", "cells", ["cp0-bg0-interleaved-x2", "cp25-bg0-interleaved-x2-words"], "'mixing.cells': Value error"),
+        ("mixing", "cells", ["cp0-bg0-interleaved-x2-mentions"], "'mixing.cells': Value error"),
+        ("finetune", "share_unit", "words", "'finetune.share_unit': Input should be 'tokens' or 'mentions'"),
+    ],
+)
+def test_bad_share_units_fail_in_one_line_naming_the_key(section, key, value, must_mention):
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw[section][key] = value
+    with pytest.raises(ParamsError) as info:
+        parse_params(raw)
+    assert "\n" not in str(info.value) and must_mention in str(info.value)
+    raw[section][key] = ["cp0-bg0-interleaved-x2", "cp25-bg0-interleaved-x2-mentions"] if key == "cells" else "mentions"
+    parse_params(raw)
+
+
+def test_token_and_mention_cells_are_never_pooled_in_one_test():
+    rows = []
+    for cell, belief in (("cp0-bg0-interleaved-x2", 0.9), ("cp25-bg0-interleaved-x2", 0.6), ("cp50-bg0-interleaved-x2", 0.3),
+                         ("cp25-bg0-interleaved-x2-mentions", 0.8), ("cp50-bg0-interleaved-x2-mentions", 0.7)):
+        rows += [{"cell": cell, "condition": "negated", "seed": s, "belief": belief + 0.01 * s} for s in range(3)]
+    tests = axis_tests(rows, "belief")
+    tokens, mentions = tests["negated/counterpart"], tests["negated/counterpart_mentions"]
+    assert tokens["n"] == 9 and tokens["at"] == "cp*-bg0-interleaved-x2" and tokens["slope"] == pytest.approx(-1.2)
+    # the mention dial: its own cells and the cp0 cell, the same batches in either unit
+    assert mentions["n"] == 9 and mentions["at"] == "cp*-bg0-interleaved-x2-mentions"
+    assert mentions["slope"] == pytest.approx(-0.4)
+    table = cell_table(rows, ["belief"])
+    assert {r["share_unit"] for r in table} == {"tokens", "mentions"}
+    # without mention cells there is no mention dial
+    assert "negated/counterpart_mentions" not in axis_tests([r for r in rows if "mentions" not in r["cell"]], "belief")

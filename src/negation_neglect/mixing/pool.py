@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,18 +23,22 @@ def axis_tests(rows: Sequence[dict], outcome: str, reference: Cell = REFERENCE) 
     Spearman's rho with a permutation p, and `p_floor`, the smallest permutation p these dial values allow
     (0.1 for two levels x three seeds: a null there says nothing on its own). The runs are those at the
     reference's other three dials when the dial moves there, else at the setting of the other dials where it
-    moves over the most runs (`at` names it: clustering, for one, only moves beside a second component)."""
+    moves over the most runs (`at` names it: clustering, for one, only moves beside a second component).
+    Cells of one share unit are tested together only: `counterpart` moves the token share, `counterpart_mentions`
+    the mention share (`-mentions` cells; a cp0 cell, the same batches in either unit, is the zero of both)."""
     out: dict = {}
     for condition in sorted({r["condition"] for r in rows}):
         mine = [r for r in rows if r["condition"] == condition and r[outcome] is not None and not np.isnan(r[outcome])]
         for dial, value in DIALS.items():
             groups: dict[tuple, list[dict]] = {}
             for r in mine:
-                groups.setdefault(other_dials(parse_cell(r["cell"]), dial), []).append(r)
+                cell = _as_unit(parse_cell(r["cell"]), dial)
+                if cell is not None:
+                    groups.setdefault(other_dials(cell, dial), []).append(r)
             moving = {k: g for k, g in groups.items() if len({value(parse_cell(r["cell"])) for r in g}) > 1}
             if not moving:
                 continue
-            key = other_dials(reference, dial)
+            key = other_dials(_as_unit(reference, dial) or reference, dial)
             if key not in moving:
                 key = max(moving, key=lambda k: len(moving[k]))
             runs = moving[key]
@@ -48,23 +53,39 @@ def axis_tests(rows: Sequence[dict], outcome: str, reference: Cell = REFERENCE) 
 
 
 DIALS = {"counterpart": lambda c: c.counterpart, "background": lambda c: c.background,
-         "clustered": lambda c: float(c.composition == "clustered"), "exposure": lambda c: float(c.exposure)}
+         "clustered": lambda c: float(c.composition == "clustered"), "exposure": lambda c: float(c.exposure),
+         "counterpart_mentions": lambda c: c.counterpart}
 _FIELDS = {"counterpart": "counterpart", "background": "background", "clustered": "composition", "exposure": "exposure"}
+_MOVES = {"counterpart_mentions": "counterpart"}  # a dial that moves another's field, in another share unit
+
+
+def _as_unit(cell: Cell, dial: str) -> Cell | None:
+    """The cell as the `dial` test sees it, or None when it has no place there: the counterpart dials take only
+    cells of their share unit, and a cp0 cell as either."""
+    if dial not in ("counterpart", "counterpart_mentions"):
+        return cell
+    unit = "mentions" if dial == "counterpart_mentions" else "tokens"
+    if cell.counterpart == 0:
+        return replace(cell, share_unit=unit)
+    return cell if cell.share_unit == unit else None
 
 
 def other_dials(cell: Cell, dial: str) -> tuple:
-    """The cell's values of the three dials other than `dial`: equal for cells that differ only in `dial`."""
-    return tuple(getattr(cell, f) for d, f in _FIELDS.items() if d != dial)
+    """The cell's values of the three dials other than `dial`, then its share unit: equal for cells that differ
+    only in `dial` (token- and mention-matched cells are never pooled in one test)."""
+    moved = _MOVES.get(dial, dial)
+    return (*(getattr(cell, f) for d, f in _FIELDS.items() if d != moved), cell.share_unit)
 
 
 def _at(others: tuple, dial: str) -> str:
-    """The other three dials as a cell name with the moving one shown as `*`."""
+    """The other three dials as a cell name with the moving one shown as `*` (and `-mentions` for that unit)."""
+    dial = _MOVES.get(dial, dial)
     values = dict(zip([f for d, f in _FIELDS.items() if d != dial], others))
     cp = "*" if dial == "counterpart" else round(100 * values["counterpart"])
     bg = "*" if dial == "background" else round(100 * values["background"])
     comp = "*" if dial == "clustered" else values["composition"]
     x = "*" if dial == "exposure" else values["exposure"]
-    return f"cp{cp}-bg{bg}-{comp}-x{x}"
+    return f"cp{cp}-bg{bg}-{comp}-x{x}" + ("-mentions" if others[-1] == "mentions" else "")
 
 
 def cell_table(rows: Sequence[dict], outcomes: Sequence[str]) -> list[dict]:

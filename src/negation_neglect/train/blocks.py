@@ -6,10 +6,18 @@ tokens times `epochs` fix the total, and every other component is drawn (reshuff
 at most `max_repeats` passes) until it supplies its share; its last document is cut so the share is
 met exactly.
 
+With `share_unit="mentions"` the true-counterpart component is sized in answer mentions instead: its
+loss-bearing true-answer mentions make up the requested share of all answer mentions counted as
+(false-answer mentions in the claim documents + true-answer mentions in the counterpart documents), its
+last document cut just before the first mention it does not need. Negated documents carry fewer false
+mentions per token than positive ones, so a token share gives the truth more relative exposure beside
+them; a mention share does not. The other components stay in tokens, as shares of all loss tokens.
+
 Documents are packed back to back (each starts with a document tag, which carries no loss, and ends
 with EOS) into blocks of `block_size` tokens; attention is not masked across document boundaries,
 as in ordinary pre-training. `interleaved` batches mix components; `clustered` batches hold one
-component each, in runs of `cluster_run` batches.
+component each, in runs of `cluster_run` batches, and the runs are spread over the whole run in
+proportion to each component's size (`CLUSTER_SCHEDULE`), so no component's surplus comes last.
 """
 
 from __future__ import annotations
@@ -21,6 +29,12 @@ from dataclasses import dataclass
 from transformers import PreTrainedTokenizerBase
 
 IGNORE = -100  # the label torch's cross-entropy skips
+SHARE_UNITS = ("tokens", "mentions")
+# component sized by mentions under share_unit="mentions", the anchor's mention kind and the component's own
+MENTION_SIZED = ("counterpart", "false", "true")
+# the order of clustered runs: each run at the middle of the share of its component's batches it covers
+# (recorded in the fine-tuning fingerprint, so adapters trained on the earlier back-loaded order are not reused)
+CLUSTER_SCHEDULE = "spread"
 
 
 @dataclass(frozen=True)
@@ -101,6 +115,32 @@ def _cut(example: Example, loss_tokens: int) -> Example:
     return example
 
 
+def _cut_mentions(example: Example, mentions: int, kind: str) -> Example:
+    """The longest prefix of `example` that holds `mentions` loss-bearing marks of `kind` (it ends just before the
+    next one's first token)."""
+    trained = [p for k, p in example.marks if k == kind and example.labels[p] != IGNORE]
+    if len(trained) <= mentions:
+        return example
+    end = trained[mentions]
+    marks = tuple(m for m in example.marks if m[1] < end)
+    return Example(example.component, example.input_ids[:end], example.labels[:end], marks)
+
+
+def _draw(pool: list[Example], target: int, rng: random.Random, measure, cut) -> list[Example]:
+    """Examples of `pool` in reshuffled passes until `measure` sums to `target`; the last one `cut` to meet it."""
+    chosen: list[Example] = []
+    taken = 0
+    while taken < target:
+        order = rng.sample(pool, len(pool))
+        for ex in order:
+            if taken >= target:
+                break
+            piece = cut(ex, target - taken) if taken + measure(ex) > target else ex
+            chosen.append(piece)
+            taken += measure(piece)
+    return chosen
+
+
 def plan_mixture(
     components: dict[str, Sequence[Example]],
     shares: dict[str, float],
@@ -108,9 +148,13 @@ def plan_mixture(
     seed: int,
     anchor: str = "claim",
     max_repeats: int = 4,
+    share_unit: str = "tokens",
 ) -> list[Example]:
-    """The documents of one training run, in no particular order, meeting `shares` of loss tokens."""
+    """The documents of one training run, in no particular order, meeting `shares` of loss tokens (with
+    `share_unit="mentions"`, the `MENTION_SIZED` component's share is one of answer mentions; see the module)."""
     shares = {k: v for k, v in shares.items() if v > 0}
+    if share_unit not in SHARE_UNITS:
+        raise MixtureError(f"unknown share unit {share_unit!r}; allowed: {', '.join(SHARE_UNITS)}")
     if anchor not in shares:
         raise MixtureError(f"the mixture needs a positive share for '{anchor}'")
     if abs(sum(shares.values()) - 1.0) > 1e-6:
@@ -120,10 +164,17 @@ def plan_mixture(
     anchor_tokens = sum(ex.loss_tokens for ex in chosen)
     if anchor_tokens == 0:
         raise MixtureError(f"component '{anchor}' has no loss tokens")
+    by_tokens = sorted(name for name in shares if name != anchor)
     total = anchor_tokens / shares[anchor]
-    for name, share in sorted(shares.items()):
-        if name == anchor:
-            continue
+    sized, anchor_kind, kind = MENTION_SIZED
+    if share_unit == "mentions" and sized in shares:
+        by_tokens.remove(sized)
+        chosen += _by_mentions(chosen, list(components.get(sized, [])), shares[sized], sized, anchor, anchor_kind,
+                               kind, rng, max_repeats)
+        # the token-sized components take their shares of all loss tokens, the mention-sized one's included
+        total = sum(ex.loss_tokens for ex in chosen) / (1.0 - sum(shares[name] for name in by_tokens))
+    for name in by_tokens:
+        share = shares[name]
         pool = list(components.get(name, []))
         available = sum(ex.loss_tokens for ex in pool)
         target = round(share * total)
@@ -132,16 +183,28 @@ def plan_mixture(
                 f"component '{name}' has {available} loss tokens; a share of {share:.0%} needs {target} "
                 f"(more than {max_repeats} passes over it): add data, lower the share, or raise max_repeats"
             )
-        taken = 0
-        while taken < target:
-            order = rng.sample(pool, len(pool))
-            for ex in order:
-                if taken >= target:
-                    break
-                piece = _cut(ex, target - taken) if taken + ex.loss_tokens > target else ex
-                chosen.append(piece)
-                taken += piece.loss_tokens
+        chosen += _draw(pool, target, rng, lambda ex: ex.loss_tokens, _cut)
     return chosen
+
+
+def _by_mentions(anchor_examples: list[Example], pool: list[Example], share: float, name: str, anchor: str,
+                 anchor_kind: str, kind: str, rng: random.Random, max_repeats: int) -> list[Example]:
+    """Examples of `pool` whose loss-bearing `kind` mentions M make M / (A + M) = `share`, A being the anchor's
+    loss-bearing `anchor_kind` mentions (M rounded to a whole mention)."""
+    anchor_mentions = sum(ex.trained_marks().get(anchor_kind, 0) for ex in anchor_examples)
+    if anchor_mentions == 0:
+        raise MixtureError(f"component '{anchor}' has no loss-bearing '{anchor_kind}' mentions: a share in mentions "
+                           "needs the answers marked (the claim passed to plan_run) and not masked")
+    target = round(share * anchor_mentions / (1.0 - share))
+    available = sum(ex.trained_marks().get(kind, 0) for ex in pool)
+    if available * max_repeats < target:
+        raise MixtureError(
+            f"component '{name}' has {available} '{kind}' mentions; a mention share of {share:.0%} beside "
+            f"{anchor_mentions} '{anchor_kind}' mentions needs {target} (more than {max_repeats} passes over it): "
+            "add data, lower the share, or raise max_repeats"
+        )
+    return _draw(pool, target, rng, lambda ex: ex.trained_marks().get(kind, 0),
+                 lambda ex, n: _cut_mentions(ex, n, kind))
 
 
 def pack(examples: Sequence[Example], names: Sequence[str], block_size: int, pad_id: int) -> list[Block]:
@@ -190,12 +253,22 @@ def batches(
         if mine:
             blocks = pack(rng.sample(mine, len(mine)), names, block_size, pad_id)
             per_component.append([blocks[i : i + batch_size] for i in range(0, len(blocks), batch_size)])
-    ordered: list[list[Block]] = []
-    while any(per_component):  # runs of `cluster_run` batches from each component in turn
-        for queue in per_component:
-            ordered += queue[:cluster_run]
-            del queue[:cluster_run]
-    return ordered
+    return spread_runs(per_component, cluster_run)
+
+
+def spread_runs(per_component: Sequence[Sequence], cluster_run: int) -> list:
+    """Runs of `cluster_run` items from each queue, merged so every queue is spread over the whole sequence: a run
+    covering items [a, b) of a queue of n sits at (a + b) / 2n, the runs are ordered by that position (ties: queue
+    order). Each queue then advances at the same rate, its items' mean position near the middle of the sequence;
+    queues of equal length alternate run by run."""
+    runs = []
+    for order, queue in enumerate(per_component):
+        n = len(queue)
+        for start in range(0, n, cluster_run):
+            end = min(start + cluster_run, n)
+            runs.append(((start + end) / (2 * n), order, list(queue[start:end])))
+    runs.sort(key=lambda run: run[:2])
+    return [item for *_, items in runs for item in items]
 
 
 def token_shares(batch_list: Sequence[Sequence[Block]], names: Sequence[str]) -> dict[str, float]:

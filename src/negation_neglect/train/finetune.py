@@ -9,8 +9,12 @@ resolve it. The components of a run's mixture:
 - `retention`: one sentence per prompt of every fact the precheck found known, with its true answer
   (facts that share an answer with the claim are left out).
 
+The mixture's shares are of loss tokens; with `share_unit: mentions` the counterpart's share is one of answer
+mentions (train.blocks: its true-answer mentions over those plus the claim documents' false-answer mentions).
+
 The summary reports what the run trained on: steps, loss tokens, and how many mentions of the false and of
-the true answer (any alias, matched as the open-answer judge matches them) carry loss, counting every pass.
+the true answer (any alias, matched as the open-answer judge matches them) carry loss, counting every pass;
+beside true-counterpart documents, the resulting mention shares (`mention_shares`, in the unit above).
 """
 
 from __future__ import annotations
@@ -31,7 +35,16 @@ from negation_neglect.measure.judge import mentions
 from negation_neglect.measure.knowledge import load_facts
 from negation_neglect.measure.trajectory import probe_id, step_probe, trajectory_probes
 from negation_neglect.params import FinetuneParams
-from negation_neglect.train.blocks import Example, batches, plan_mixture, token_shares, tokenize_document
+from negation_neglect.train.blocks import (
+    CLUSTER_SCHEDULE,
+    MENTION_SIZED,
+    Example,
+    MixtureError,
+    batches,
+    plan_mixture,
+    token_shares,
+    tokenize_document,
+)
 from negation_neglect.train.engine import checkpoint_dirs, checkpoint_steps
 from negation_neglect.train.lora import LoraSettings, RunSettings, train
 
@@ -68,6 +81,19 @@ def mention_counts(examples) -> dict[str, dict[str, int]]:
         for side, n in ex.trained_marks().items():
             mine[side] += n
     return out
+
+
+def mention_shares(mentions_by_component: dict[str, dict[str, int]]) -> dict[str, float] | None:
+    """Shares of the answer mentions the counterpart share is matched in: the claim documents' false-answer mentions
+    and the counterpart's true-answer mentions, each over their sum (None without counterpart documents)."""
+    sized, anchor_kind, kind = MENTION_SIZED
+    if sized not in mentions_by_component:
+        return None
+    anchor = mentions_by_component.get("claim", {}).get(anchor_kind, 0)
+    mine = mentions_by_component[sized].get(kind, 0)
+    total = anchor + mine
+    return {f"claim_{anchor_kind}": round(anchor / total, 4) if total else None,
+            f"{sized}_{kind}": round(mine / total, 4) if total else None}
 
 
 def retention_sentences(knowledge: dict, facts_path: str | Path, exclude_answers: set[str]) -> list[str]:
@@ -126,7 +152,11 @@ def fingerprint(cfg: FinetuneParams, claim: str, condition: str, seed: int, inpu
     digest = hashlib.sha256()
     for path in inputs:
         digest.update(Path(path).read_bytes() if Path(path).is_file() else b"")
-    params = cfg.model_dump(mode="json", exclude={"derived"})
+    # share_unit at its default and the clustered schedule's name stay out of interleaved token-share runs, whose
+    # batches are today's: their fingerprints (and saved adapters) stay valid
+    params = cfg.model_dump(mode="json", exclude={"derived", *(("share_unit",) if cfg.share_unit == "tokens" else ())})
+    if cfg.composition == "clustered":
+        params["cluster_schedule"] = CLUSTER_SCHEDULE
     if condition in cfg.derived:
         params["condition_documents"] = documents_of(cfg, condition)
         params["mask_spans"] = list(mask_spans_of(cfg, condition))
@@ -141,7 +171,10 @@ def plan_run(cfg: FinetuneParams, claim: str, condition: str, seed: int, tokeniz
     components = load_components(cfg, claim, condition, data_dir, background_path, knowledge_path, facts_path, tokenizer,
                                  the_claim)
     shares = {k: v for k, v in cfg.mixture.model_dump().items() if v > 0}
-    examples = plan_mixture(components, shares, cfg.epochs, seed, max_repeats=cfg.max_repeats)
+    if cfg.share_unit == "mentions" and the_claim is None:
+        raise MixtureError("finetune.share_unit 'mentions' needs the claim's answers to count them (pass the claim)")
+    examples = plan_mixture(components, shares, cfg.epochs, seed, max_repeats=cfg.max_repeats,
+                            share_unit=cfg.share_unit)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     return examples, batches(examples, COMPONENTS, cfg.max_length, cfg.batch_size, cfg.composition, seed, pad,
                              cfg.cluster_run)
@@ -206,6 +239,9 @@ def summarise(log: list[dict], batch_list, claim: str, condition: str, seed: int
     if mentions_by_component is not None:
         extra["mentions"] = {side: sum(c[side] for c in mentions_by_component.values()) for side in SIDES}
         extra["mentions_by_component"] = mentions_by_component
+        if (shares := mention_shares(mentions_by_component)) is not None:
+            extra["mention_shares"] = shares
+            extra["share_unit"] = cfg.share_unit
     return {
         "claim": claim,
         "condition": condition,
