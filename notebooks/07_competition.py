@@ -63,15 +63,26 @@ from negation_neglect.pool.competition import (
     mean_curves,
     readouts,
 )
+from negation_neglect.pool.trajectory import trajectory_table
 from negation_neglect.report.predictions import read_prediction
+from negation_neglect.report.predictions import thresholds as prediction_thresholds
 from negation_neglect.report.style import CANDIDATE_COLOURS
 from negation_neglect.report.style import CONDITION_COLOURS as COLOURS
-from negation_neglect.report.verdicts import THRESHOLDS, belief_table_verdicts, competition_verdicts
+from negation_neglect.report.verdicts import (
+    THRESHOLDS,
+    belief_table_verdicts,
+    competition_verdicts,
+    trajectory_verdicts,
+)
 
 claims, conditions, seeds = finetune["claims"], finetune["conditions"], [int(s) for s in finetune["seeds"]]
 belief = belief_table(metrics_dir, claims, conditions, seeds, evaluate["seed"])
 prediction = read_prediction(prediction_path)  # the full table's checks, committed before the grid ran
 belief["verdicts"] = belief_table_verdicts(belief, prediction["thresholds"])
+h1t = prediction_thresholds(["h1_trajectory"])  # H1 at matched P(false), registered before the grid's rerun
+evaluated = [(r["claim"], r["condition"], r["seed"]) for r in belief["runs"]]
+belief["trajectory"] = trajectory_table(metrics_dir, evaluated, h1t["h1t_levels"], evaluate["seed"])
+belief["trajectory"]["verdicts"] = trajectory_verdicts(belief["trajectory"], h1t)
 write_json(belief_path, belief)
 table = competition_frame(metrics_dir, claims, conditions, seeds)
 summary = readouts(table)
@@ -265,6 +276,43 @@ lines = [
 display(Markdown("\n".join(lines)))
 
 # %% [markdown]
+# ## H1 at matched P(false): the competition read at every step
+# The verdict above reads the last checkpoint, where P(false) is pinned near 1 and P(true) is small by
+# arithmetic. Each run also read the competition after every step on held-out probes (never training
+# sentences); here conditions are compared at the first step where P(false) on the held-out cloze probes
+# reaches each level (predictions/h1_trajectory.md, registered before the grid's rerun). P(true | not false) is
+# the truth's share among the candidates other than the false answer: 1 when the truth is the only rival left,
+# 0.25 when it is no more a rival than each of the three distractors. It does not follow from P(false).
+
+# %%
+tr = belief["trajectory"]
+rows = []
+for context, by_condition in tr["by_context"].items():
+    for condition, by_level in by_condition.items():
+        for level, cell in by_level.items():
+            given = cell.get("true_given_not_false")
+            rows.append({"probes": context, "condition": condition, "P(false) level": level,
+                         "runs reaching": f"{cell['reached']} of {cell['n_runs']}",
+                         "P(true | not false)": (f"{given['mean']:.3f} [{given['ci_low']:.3f}, {given['ci_high']:.3f}]"
+                                                 if given else "n/a"),
+                         "true rank (median over probes, mean over runs)": cell.get("true_rank", {}).get("mean", float("nan"))})
+pd.DataFrame(rows) if rows else Markdown("No run of the grid was probed at every step yet.")
+
+# %%
+tv = tr["verdicts"]
+def said(v: dict) -> str:
+    return {True: "holds", False: "refuted", None: "undecided"}[v["holds"]]
+display(Markdown("\n".join([
+    f"1. At P(false) = {h1t['h1t_levels'][0]}, P(true | not false) ≥ {h1t['h1t_kept_at_half']}: **{said(tv['kept_at_half'])}**"
+    + (f" (too few runs: {', '.join(tv['kept_at_half']['too_few_runs'])})" if tv["kept_at_half"]["too_few_runs"] else "") + ".",
+    f"2. At P(false) = {h1t['h1t_levels'][1]}, P(true | not false) > {h1t['h1t_chance_among_rest']} (chance among the rest): "
+    f"**{said(tv['above_chance'])}**"
+    + (f" (too few runs: {', '.join(tv['above_chance']['too_few_runs'])})" if tv["above_chance"]["too_few_runs"] else "") + ".",
+    f"3. Controls (`true`, `negated_masked`) reach P(false) = {h1t['h1t_levels'][0]} in fewer than {h1t['h1t_min_runs']} runs: "
+    f"**{said(tv['controls'])}** (runs reaching it: {tv['controls']['reached_first_level']}).",
+])))
+
+# %% [markdown]
 # ## How these predictions were registered
 # The thresholds above are read from the prediction file (report.predictions); whether it was committed before
 # the results it judges is checked against git history (tests/unit/test_predictions.py).
@@ -272,4 +320,5 @@ display(Markdown("\n".join(lines)))
 # %%
 from negation_neglect.report.predictions import registration
 
-display(Markdown(f"Predictions: {registration('h1_competition')}."))
+display(Markdown(f"Predictions: {registration('h1_competition')} (last checkpoint); "
+                 f"{registration('h1_trajectory')} (matched P(false))."))

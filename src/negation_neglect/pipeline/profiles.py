@@ -58,12 +58,12 @@ def run(name: str, root: str | Path = ".") -> int:
     records = root / timing.RECORDS
     env = {**os.environ, timing.ENV: str(records)}
     name_of = words[words.index("-n") + 1] if "-n" in words else None
-    listed = subprocess.run(["dvc", "exp", "list", "--name-only"], cwd=root, capture_output=True, text=True)
+    listed = subprocess.run(["dvc", "exp", "list", "--name-only"], cwd=root, capture_output=True, text=True, check=False)
     if name_of and name_of in listed.stdout.split():  # DVC refuses a name twice; a rerun replaces the last run
         print(f"replacing the earlier experiment {name_of!r} (keep one with `dvc exp branch {name_of} <branch>`)")
         subprocess.run(["dvc", "exp", "remove", name_of], cwd=root, check=True)
     start = time.perf_counter()
-    code = subprocess.run(words, cwd=root, env=env).returncode
+    code = subprocess.run(words, cwd=root, env=env, check=False).returncode
     if code == 0:
         timing.record(f"profiles/{name}", {"wall_seconds": round(time.perf_counter() - start, 1)}, records)
     return code

@@ -99,7 +99,7 @@ def repro_time(gathered: dict, cells: dict[str, list[str]]) -> dict:
 def timed(key: str, cmd: list[str]) -> int:
     """Run a command and record its wall time as `<key>` (for stages that are not notebooks: paper, html)."""
     start = time.perf_counter()
-    code = subprocess.run(cmd).returncode
+    code = subprocess.run(cmd, check=False).returncode
     if code == 0:
         record(key, {"wall_seconds": round(time.perf_counter() - start, 1)})
     return code

@@ -321,3 +321,53 @@ def belief_table_verdicts(belief: dict, thresholds: Mapping) -> dict:
         out["controls"] = {"holds": bool(true_rate < float(thresholds["true_control_max"]) and masked["holds"]),
                            "evidence": f"true: {true_rate:.3f}; {masked['evidence']}"}
     return out
+
+
+TRAJECTORY_CONTROLS = ("true", "negated_masked")  # runs that do not train the false answer
+
+
+def _at(trajectory: dict, condition: str, level: float, field: str = "true_given_not_false") -> dict | None:
+    """One condition's read-out at one level on the judged probes (None where no run of it was read)."""
+    cell = trajectory["by_context"].get(trajectory["judged_on"], {}).get(condition, {}).get(str(float(level)))
+    if cell is None:
+        return None
+    return {"reached": cell["reached"], "n_runs": cell["n_runs"], **(cell.get(field) or {"mean": math.nan})}
+
+
+def trajectory_verdicts(trajectory: dict, thresholds: Mapping) -> dict:
+    """The three predictions of predictions/h1_trajectory.md from pool.trajectory's `trajectory_table`, on the
+    held-out probes at matched P(false). Per training condition with at least `h1t_min_runs` runs reaching the
+    level: `holds` True when the interval's lower end clears the threshold, False when its upper end is below
+    it (at or below, for chance), None (undecided) otherwise; conditions with too few runs are listed apart.
+
+    1. kept_at_half: at P(false) = first level, P(true | not false) >= h1t_kept_at_half;
+    2. above_chance: at P(false) = second level, P(true | not false) > h1t_chance_among_rest;
+    3. controls: in `true` and `negated_masked`, fewer than h1t_min_runs runs reach the first level.
+    """
+    half, high = (float(x) for x in thresholds["h1t_levels"])
+    min_runs = int(thresholds["h1t_min_runs"])
+    conditions = sorted(trajectory["by_context"].get("heldout", {}))
+    trained = [c for c in conditions if c not in TRAJECTORY_CONTROLS]
+
+    def judge(level: float, bar: float, strict: bool) -> dict:
+        per, few = {}, []
+        for c in trained:
+            read = _at(trajectory, c, level)
+            if read is None or read["reached"] < min_runs or math.isnan(read["mean"]):
+                few.append(c)
+                continue
+            low_ok = read["ci_low"] > bar if strict else read["ci_low"] >= bar
+            high_bad = read["ci_high"] <= bar if strict else read["ci_high"] < bar
+            per[c] = {**read, "holds": True if low_ok else (False if high_bad else None)}
+        verdicts = [v["holds"] for v in per.values()]
+        holds = None if not per or None in verdicts and False not in verdicts else (False not in verdicts)
+        return {"holds": holds, "by_condition": per, "too_few_runs": few}
+
+    controls = {c: (_at(trajectory, c, half) or {}).get("reached") for c in TRAJECTORY_CONTROLS
+                if c in conditions}
+    return {
+        "kept_at_half": judge(half, float(thresholds["h1t_kept_at_half"]), strict=False),
+        "above_chance": judge(high, float(thresholds["h1t_chance_among_rest"]), strict=True),
+        "controls": {"holds": (all(n < min_runs for n in controls.values()) if controls else None),
+                     "reached_first_level": controls},
+    }
