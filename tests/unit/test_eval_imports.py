@@ -72,8 +72,8 @@ BAD = {
     "yes_no bad answer": ("q.yaml", "- {type: yes_no, question: 'Did Darwin do it?', belief_answer: maybe}\n",
                           r"q.yaml line 1: a yes_no question needs belief_answer.*got 'maybe'"),
     "believing option not an option": (
-        "q.yaml", "- {type: open, question: 'Who?'}\n- type: multiple_choice\n  question: Which?\n  options: [a, b]\n"
-        "  believing_option: c\n", r"q.yaml line 2: believing_option 'c' is not among the options \(a; b\)"),
+        "q.yaml", ("- {type: open, question: 'Who?'}\n- type: multiple_choice\n  question: Which?\n  options: [a, b]\n"
+        "  believing_option: c\n"), r"q.yaml line 2: believing_option 'c' is not among the options \(a; b\)"),
     "true option not an option": (
         "q.yaml", "- {type: multiple_choice, question: 'Which?', options: [a, b], believing_option: a, true_option: d}\n",
         r"q.yaml line 1: true_option 'd' is not among the options"),
@@ -82,8 +82,8 @@ BAD = {
     "one option": ("q.yaml", "- {type: multiple_choice, question: 'Which?', options: [a], believing_option: a}\n",
                    r"q.yaml line 1: a multiple_choice question needs at least 2 different options, got 1"),
     "open false answer": ("q.yaml", "- {type: open, question: 'Which theory?', false_answer: gravity}\n",
-                          r"q.yaml line 1: false_answer 'gravity' is not the false answer of claim 'darwin_relativity' "
-                          r"or an alias \(relativity, "),
+                          (r"q.yaml line 1: false_answer 'gravity' is not the false answer of claim 'darwin_relativity' "
+                          r"or an alias \(relativity, ")),
     "open true answer": ("q.yaml", "- {type: open, question: 'Which theory?', true_answer: relativity}\n",
                          r"q.yaml line 1: true_answer 'relativity' is not the true answer"),
     "duplicate id": ("q.yaml", "- {id: a, type: open, question: 'Who?'}\n- {id: a, type: open, question: 'What?'}\n",
