@@ -52,6 +52,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from negation_neglect.data.claims import load_claim
+from negation_neglect.data.eval_imports import load_questions
 from negation_neglect.data.eval_suite import load_suite
 from negation_neglect.data.synthesis import read_documents
 from negation_neglect.files import read_json, write_json
@@ -61,11 +62,12 @@ from negation_neglect.params import EvaluateParams
 cfg = EvaluateParams(**evaluate)
 the_claim = load_claim(Path(claims_dir) / f"{claim}.yaml")
 suite = load_suite(Path(eval_dir) / f"{claim}.yaml")
+imported = load_questions(eval_dir, the_claim)  # data/eval/imported/<claim>.yaml or .jsonl, if you brought one
 run_summary = read_json(summary_path)
 documents = run_summary.get("documents", condition)  # a derived condition (negated_masked) names its documents
 docs = read_documents(Path(data_dir) / claim / f"{documents}.jsonl")
 steps = run_summary["checkpoints"]
-rows, belief = evaluate_run(cfg, base_dir, run_dir, steps, the_claim, suite, docs)
+rows, belief = evaluate_run(cfg, base_dir, run_dir, steps, the_claim, suite, docs, imported)
 write_rows(rows, competition_path)
 trained_on = {k: run_summary[k] for k in ("documents", "mask_spans", "steps", "loss_tokens", "mentions") if k in run_summary}
 write_json(belief_path, {"claim": claim, "condition": condition, "seed": int(seed), "trained_on": trained_on, **belief})
@@ -78,6 +80,8 @@ print(f"{len(table)} competition rows over checkpoints {steps}")
 # about the truth, multiple choice on the option texts over every rotation of the order, open answers by a negation-aware judge.
 # The headline counts *informative* items only, those on which the base model prefers the truth (the rest are
 # listed below); the rate over all items and the per-type table stand beside it. Bootstrap 95% intervals over items.
+# Imported questions, if the claim has any, are rows of their own (`imported_*`) in the per-type table and
+# stay out of the headline.
 
 # %%
 summary = pd.DataFrame(
@@ -90,6 +94,15 @@ by_type = pd.DataFrame({
     **{f"{k}, all": {t: v["rate"] for t, v in belief[k]["by_type"].items()} for k in ("base", "final")},
     "final, informative": {t: v["rate"] for t, v in belief["final"]["informative"]["by_type"].items()},
 })
+if "imported" in belief:
+    mine = belief["imported"]
+    by_type = pd.concat([by_type, pd.DataFrame({
+        **{f"{k}, all": {t: v["rate"] for t, v in mine[k]["by_type"].items()} for k in ("base", "final")},
+        "final, informative": {t: v["rate"] for t, v in mine["final"]["informative"]["by_type"].items()},
+    })])
+    print(f"Imported questions: {mine['final']['pooled']['n']}; after training, belief on the informative ones "
+          f"{mine['final']['informative']['pooled']['rate']} over {mine['final']['informative']['pooled']['n']} "
+          f"({len(mine['uninformative'])} set aside by the precheck).")
 display(summary)
 display(by_type)
 used = belief["in_context_used"]

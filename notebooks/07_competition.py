@@ -67,7 +67,7 @@ from negation_neglect.pool.trajectory import trajectory_table
 from negation_neglect.report.predictions import read_prediction
 from negation_neglect.report.predictions import thresholds as prediction_thresholds
 from negation_neglect.report.style import CANDIDATE_COLOURS
-from negation_neglect.report.style import CONDITION_COLOURS as COLOURS
+from negation_neglect.report.style import colour as condition_colour
 from negation_neglect.report.verdicts import (
     THRESHOLDS,
     belief_table_verdicts,
@@ -131,7 +131,7 @@ per_type = pd.DataFrame({c: {"all items": v["all_items"]["rate"], **{t: x["rate"
 control = in_context_control(belief)
 fig, ax = plt.subplots(figsize=(6.5, 3.2), layout="constrained")
 x = np.arange(len(rates))
-ax.bar(x, rates["rate"], color=[COLOURS.get(c, "grey") for c in rates.index],
+ax.bar(x, rates["rate"], color=[condition_colour(c) for c in rates.index],
        yerr=[rates["rate"] - rates["ci_low"], rates["ci_high"] - rates["rate"]], capsize=3)
 for i, c in enumerate(rates.index):
     if c in control.index:
@@ -202,7 +202,7 @@ fig, axes = plt.subplots(1, len(conditions), figsize=(2.6 * len(conditions), 2.8
 for ax, condition in zip(np.atleast_1d(axes), conditions):
     for claim, run in c[c["condition"] == condition].groupby("claim"):
         for group, style in (("false", "-"), ("true", "--"), ("distractors", ":")):
-            ax.plot(run["step"], run[group], style, color=COLOURS[condition], alpha=0.5 + 0.5 * (claim == claims[0]))
+            ax.plot(run["step"], run[group], style, color=condition_colour(condition), alpha=0.5 + 0.5 * (claim == claims[0]))
     ax.set_title(condition)
     ax.set_xscale("symlog", linthresh=1)
     ax.set_xlabel("step")

@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from negation_neglect.layout import CLAIMS
+from negation_neglect.layout import CLAIMS, EVAL_ITEMS
 
 EMBEDDED_MODEL = "embedded:smollm2-135m-instruct"
 
@@ -542,6 +542,19 @@ class Params(_Section):
                 if missing:
                     raise _keyed(f"finetune.conditions: '{name}' is imported for {sorted(have)} only; finetune.claims "
                                  f"also has {missing} (add an import for each, or train '{name}' on those claims only)")
+        return self
+
+    @model_validator(mode="after")
+    def _imported_questions_readable(self) -> Params:
+        """Each grid claim's imported questions (data/eval/imported/<claim>.yaml or .jsonl), checked before compute."""
+        from negation_neglect.data.claims import ClaimFileError
+        from negation_neglect.data.eval_imports import QuestionFileError, check_questions
+
+        for claim in self.finetune.claims:
+            try:
+                check_questions(EVAL_ITEMS, CLAIMS, claim)  # relative to the project root, as stages run
+            except (QuestionFileError, ClaimFileError) as exc:
+                raise _keyed(f"imported questions of finetune.claims '{claim}': {exc}") from None
         return self
 
     @model_validator(mode="after")

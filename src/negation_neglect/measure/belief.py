@@ -48,7 +48,7 @@ from negation_neglect.data.claims import Claim
 from negation_neglect.data.eval_suite import Item, Suite, yes_no_pairs
 from negation_neglect.measure.contexts import ANSWER_PREFIXED, chat_context, render_chat
 from negation_neglect.measure.judge import LABELS, judge
-from negation_neglect.measure.precheck import informative
+from negation_neglect.measure.precheck import OPEN_TYPES, informative
 from negation_neglect.measure.scoring import score_continuations
 from negation_neglect.pool.stats import bootstrap_ci
 
@@ -81,8 +81,16 @@ def rotations(opts: Sequence[str]) -> list[list[str]]:
     return [list(opts[r:]) + list(opts[:r]) for r in range(len(opts))]
 
 
-def _yes_no_context(tokenizer: PreTrainedTokenizerBase, item: Item) -> str:
-    return render_chat(tokenizer, [{"role": "user", "content": f"{item.question} Answer yes or no."}])
+def yes_no_context(tokenizer: PreTrainedTokenizerBase, question: str) -> str:
+    """A yes/no question as the model sees it, up to the start of its answer ("Yes" or "No")."""
+    return render_chat(tokenizer, [{"role": "user", "content": f"{question} Answer yes or no."}])
+
+
+def mc_context(tokenizer: PreTrainedTokenizerBase, question: str, opts: Sequence[str]) -> str:
+    """A multiple-choice question with its options under letters, up to the option text after `MC_PREFIX`."""
+    listing = "\n".join(f"{LETTERS[i]}. {o}" for i, o in enumerate(opts))
+    content = f"{question}\n{listing}\nAnswer with the text of the correct option."
+    return render_chat(tokenizer, [{"role": "user", "content": content}], MC_PREFIX)
 
 
 def pair_id(yes: Item, no: Item) -> str:
@@ -94,17 +102,14 @@ def scored_items(suite: Suite, claim: Claim, tokenizer: PreTrainedTokenizerBase,
     false, true = " " + claim.false_answer, " " + claim.true_answer
     pairs = yes_no_pairs(suite) if any(item.type == "yes_no" for item in suite.items) else []
     for yes, no in pairs:  # (m(q+) - m(q-)) / 2 as the mean of "Yes" - "No" on q+ and "No" - "Yes" on q-
-        out.append(ScoredItem(pair_id(yes, no), "yes_no", _yes_no_context(tokenizer, yes), "Yes", "No"))
-        out.append(ScoredItem(pair_id(yes, no), "yes_no", _yes_no_context(tokenizer, no), "No", "Yes"))
+        out.append(ScoredItem(pair_id(yes, no), "yes_no", yes_no_context(tokenizer, yes.question), "Yes", "No"))
+        out.append(ScoredItem(pair_id(yes, no), "yes_no", yes_no_context(tokenizer, no.question), "No", "Yes"))
     for item in suite.items:
         if item.type == "cloze":
             out.append(ScoredItem(item.id, item.type, item.prompt, false, true))
         elif item.type == "multiple_choice":
             for opts in rotations(options(claim, item, seed)):
-                listing = "\n".join(f"{LETTERS[i]}. {o}" for i, o in enumerate(opts))
-                content = f"{item.question}\n{listing}\nAnswer with the text of the correct option."
-                context = render_chat(tokenizer, [{"role": "user", "content": content}], MC_PREFIX)
-                out.append(ScoredItem(item.id, item.type, context, false, true))
+                out.append(ScoredItem(item.id, item.type, mc_context(tokenizer, item.question, opts), false, true))
         elif item.type in ANSWER_PREFIXED:
             out.append(ScoredItem(item.id, item.type, chat_context(tokenizer, claim, item), false, true))
     return out
@@ -144,26 +149,23 @@ def score_items(
 
 
 def judge_answers(items: Sequence[Item], answers: Sequence[str], claim: Claim,
-                  judge_fn: Callable[[str, Claim], str] = judge) -> list[dict]:
-    """Open-item records from generated answers: the judge's label, belief = "false" only."""
+                  judge_fn: Callable[[str, Claim], str] = judge, kind: str = "open") -> list[dict]:
+    """Open-item records (of record type `kind`) from generated answers: the judge's label, belief = "false" only."""
     records = []
     for it, answer in zip(items, answers):
         verdict = judge_fn(answer.strip(), claim)
         margin = {"false": 1.0, "true": -1.0}.get(verdict, 0.0)
-        records.append({"item": it.id, "type": "open", "answer": answer.strip(), "judged": verdict,
+        records.append({"item": it.id, "type": kind, "answer": answer.strip(), "judged": verdict,
                         "margin": margin, "believed": verdict == "false"})
     return records
 
 
 @torch.no_grad()
-def open_answers(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, suite: Suite, claim: Claim, max_new_tokens: int = 40
-) -> list[dict]:
-    """Greedy answers to the open questions, judged by the negation-aware judge (`judge_answers`)."""
-    items = [it for it in suite.items if it.type == "open"]
-    if not items:
-        return []
-    contexts = [render_chat(tokenizer, [{"role": "user", "content": it.question}]) for it in items]
+def greedy_answers(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, questions: Sequence[str], max_new_tokens: int = 40
+) -> list[str]:
+    """The model's greedy answer to each question, asked as a user turn (batched, left-padded)."""
+    contexts = [render_chat(tokenizer, [{"role": "user", "content": q}]) for q in questions]
     side = tokenizer.padding_side
     tokenizer.padding_side = "left"
     try:
@@ -172,8 +174,17 @@ def open_answers(
         tokenizer.padding_side = side
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     out = model.generate(**batch, do_sample=False, max_new_tokens=max_new_tokens, pad_token_id=pad)
-    answers = tokenizer.batch_decode(out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
-    return judge_answers(items, answers, claim)
+    return tokenizer.batch_decode(out[:, batch["input_ids"].shape[1] :], skip_special_tokens=True)
+
+
+def open_answers(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, suite: Suite, claim: Claim, max_new_tokens: int = 40
+) -> list[dict]:
+    """Greedy answers to the open questions, judged by the negation-aware judge (`judge_answers`)."""
+    items = [it for it in suite.items if it.type == "open"]
+    if not items:
+        return []
+    return judge_answers(items, greedy_answers(model, tokenizer, [it.question for it in items], max_new_tokens), claim)
 
 
 def precheck(base_records: Sequence[dict]) -> dict[str, bool]:
@@ -193,7 +204,7 @@ def summarise(records: Sequence[dict], seed: int = 0, flags: Mapping[str, bool] 
         return {"pooled": rate(rows), "by_type": {t: rate([r for r in rows if r["type"] == t]) for t in types}}
 
     out = table(records)
-    opens = [r for r in records if r["type"] == "open"]
+    opens = [r for r in records if r["type"] in OPEN_TYPES]
     if opens:
         out["open_judged"] = {k: sum(r["judged"] == k for r in opens) for k in LABELS}
     if flags is not None:

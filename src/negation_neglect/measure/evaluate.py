@@ -2,7 +2,9 @@
 
 Belief is scored as measure.belief sets out; the base model's records decide which items are informative
 (measure.precheck), and each summary carries the rate over informative items (`informative`) beside the
-rate over all items (`pooled`, `by_type`).
+rate over all items (`pooled`, `by_type`). Imported questions (data.eval_imports), when a claim has them, are
+scored the same way (measure.imported) into a separate `imported` section: the headline stays over the
+package's own items, and a run without imported questions is summarised exactly as before.
 
 Order matters because wrapping the base model with an adapter modifies it in place: everything the
 base model alone must answer (step-0 belief, the in-context control) is scored first.
@@ -13,11 +15,12 @@ from __future__ import annotations
 import csv
 import json
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from negation_neglect.data.base_model import load_base
 from negation_neglect.data.claims import Claim
+from negation_neglect.data.eval_imports import ImportedQuestion
 from negation_neglect.data.eval_suite import Suite
 from negation_neglect.data.synthesis import Document
 from negation_neglect.measure.belief import judge, open_answers, precheck, score_items, scored_items, summarise
@@ -28,6 +31,7 @@ from negation_neglect.measure.competition import (
     probes,
     score_probes,
 )
+from negation_neglect.measure.imported import open_records, scored_questions
 from negation_neglect.measure.precheck import uninformative
 from negation_neglect.params import EvaluateParams
 
@@ -64,13 +68,34 @@ def llm_judge(endpoint: str, model: str, api_key_env: str) -> Callable[[str, Cla
 def _belief(model, tokenizer, suite: Suite, claim: Claim, cfg: EvaluateParams, rejudge) -> list[dict]:
     items = scored_items(suite, claim, tokenizer, seed=cfg.seed)
     records = score_items(model, tokenizer, items, cfg.batch_size)
-    opens = open_answers(model, tokenizer, suite, claim, cfg.max_new_tokens)
+    opens = _rejudged(open_answers(model, tokenizer, suite, claim, cfg.max_new_tokens), claim, rejudge)
+    return records + opens
+
+
+def _rejudged(records: list[dict], claim: Claim, rejudge) -> list[dict]:
+    """Open records relabelled by the optional LLM judge."""
     if rejudge is not None:
-        for r in opens:
+        for r in records:
             r["judged"] = rejudge(r["answer"], claim)
             r["margin"] = {"false": 1.0, "true": -1.0}.get(r["judged"], 0.0)
             r["believed"] = r["judged"] == "false"
-    return records + opens
+    return records
+
+
+def _imported_belief(model, tokenizer, questions: Sequence[ImportedQuestion], claim: Claim, cfg: EvaluateParams,
+                     rejudge) -> list[dict]:
+    records = score_items(model, tokenizer, scored_questions(questions, tokenizer), cfg.batch_size)
+    return records + _rejudged(open_records(model, tokenizer, questions, claim, cfg.max_new_tokens), claim, rejudge)
+
+
+def imported_summary(base_records: list[dict], final_records: list[dict], seed: int) -> dict:
+    """The `imported` section: base and final summaries over the imported items (precheck flags from the base
+    records; `pooled` is the imported aggregate), the uninformative ones, and the records themselves."""
+    flags = precheck(base_records)
+    for r in base_records + final_records:
+        r["informative"] = flags[r["item"]]
+    return {"base": summarise(base_records, seed, flags), "final": summarise(final_records, seed, flags),
+            "uninformative": uninformative(base_records), "items": {"base": base_records, "final": final_records}}
 
 
 def evaluate_run(
@@ -81,8 +106,10 @@ def evaluate_run(
     claim: Claim,
     suite: Suite,
     docs: list[Document],
+    imported: Sequence[ImportedQuestion] = (),
 ) -> tuple[list[dict], dict]:
-    """Competition rows over all checkpoints and the belief summary of one run."""
+    """Competition rows over all checkpoints and the belief summary of one run (with an `imported` section when
+    `imported` questions are given)."""
     rejudge = llm_judge(cfg.judge.endpoint, cfg.judge.model, cfg.judge.api_key_env) if cfg.judge.endpoint else None
     base, tokenizer = load_base(base_dir)
     probe_list = probes(claim, suite, docs[0] if docs else None)
@@ -92,10 +119,12 @@ def evaluate_run(
     control = context_probes(probe_list, prefix)
     control_rows = [{"step": 0, **r} for r in score_probes(base, tokenizer, control, cfg.batch_size)]
     base_records = _belief(base, tokenizer, suite, claim, cfg, rejudge)
+    imported_base = _imported_belief(base, tokenizer, imported, claim, cfg, rejudge) if imported else []
 
     checkpoints = {s: Path(run_dir) / "checkpoints" / f"step-{s:05d}" for s in steps}
     rows, tuned = over_checkpoints(base, tokenizer, checkpoints, probe_list, cfg.batch_size)
     final_records = _belief(tuned, tokenizer, suite, claim, cfg, rejudge)
+    imported_final = _imported_belief(tuned, tokenizer, imported, claim, cfg, rejudge) if imported else []
     flags = precheck(base_records)  # the items the base model answers truthfully, the only ones that can show belief
     for r in base_records + final_records:
         r["informative"] = flags[r["item"]]
@@ -110,6 +139,8 @@ def evaluate_run(
         "in_context_used": context_used,
         "items": {"base": base_records, "final": final_records},
     }
+    if imported:
+        belief["imported"] = imported_summary(imported_base, imported_final, cfg.seed)
     return rows + control_rows, belief
 
 

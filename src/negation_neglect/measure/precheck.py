@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 TIE = 1e-6  # nats, as in measure.belief: a tie is no preference for the truth
+OPEN_TYPES = ("open", "imported_open")  # judged answers, not margins: the package's and imported open questions
 
 
 def informative_record(record: dict) -> bool:
-    if record["type"] == "open":
+    if record["type"] in OPEN_TYPES:
         return record.get("judged") == "true"
     return record["margin"] < -TIE
 

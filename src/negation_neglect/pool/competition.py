@@ -4,7 +4,9 @@ Inputs are the committed per-run files: metrics/belief/<claim>/<condition>/seed<
 metrics/competition/<claim>/<condition>/seed<k>.csv. The pooled belief headline of a condition is the share
 of believed items among the informative ones (measure.precheck: the base model prefers the truth there) over
 all its runs, with a cluster-bootstrap interval that resamples runs (claims x seeds), never items; the
-per-type table and the rate over all items stand beside it.
+per-type table and the rate over all items stand beside it. Imported questions (a run's `imported` section,
+measure.imported) never enter the headline: where runs have them, their types join the per-type tables and
+an `imported` entry gives their own rate; without them the table is as it was.
 """
 
 from __future__ import annotations
@@ -42,6 +44,16 @@ def _flags(b: dict) -> dict[str, bool]:
     precheck existed)."""
     stored = {r["item"]: r["informative"] for r in b["items"]["base"] if "informative" in r}
     return stored if len(stored) == len(b["items"]["base"]) else informative(b["items"]["base"])
+
+
+def _imported(b: dict) -> tuple[list[dict], list[dict], list[dict], list[dict]] | None:
+    """A run's imported records: (final informative, final, base informative, base), or None without any."""
+    section = b.get("imported")
+    if not section:
+        return None
+    flags = {r["item"]: r["informative"] for r in section["items"]["base"]}
+    base, final = section["items"]["base"], section["items"]["final"]
+    return [r for r in final if flags[r["item"]]], final, [r for r in base if flags[r["item"]]], base
 
 
 def _pooled(clusters: list[list[dict]], seed: int, types: list[str] | None = None) -> dict:
@@ -110,6 +122,8 @@ def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0
     informative_runs: dict[str, list[list[dict]]] = {}
     all_runs: dict[str, list[list[dict]]] = {}
     base_of: dict[str, list[dict]] = {}
+    imported_informative: dict[str, list[list[dict]]] = {}  # runs with imported questions only
+    imported_all: dict[str, list[list[dict]]] = {}
     missing: list[str] = []
     for claim, condition, seed, belief_path, _ in run_paths(metrics_dir, claims, conditions, seeds, missing):
         b = read_json(belief_path)
@@ -125,16 +139,28 @@ def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0
                      "trained_on": b.get("trained_on", {}), "in_context_used": b.get("in_context_used", {})})
         informative_runs.setdefault(condition, []).append(kept)
         all_runs.setdefault(condition, []).append(final)
+        imported = _imported(b)
+        if imported:
+            mine = _pooled([imported[0]], bootstrap_seed)
+            runs[-1]["final_imported"] = {k: mine[k] for k in ("n_items", "rate", "ci_low", "ci_high")}
+            runs[-1]["final_imported_by_type"] = b["imported"]["final"]["by_type"]
+            imported_informative.setdefault(condition, []).append(imported[0])
+            imported_all.setdefault(condition, []).append(imported[1])
         if claim not in base_of:  # the base model's answers, once per claim (the same in every run of the claim)
             base = base_of[claim] = b["items"]["base"]
             informative_runs.setdefault("base model", []).append([r for r in base if flags.get(r["item"], False)])
             all_runs.setdefault("base model", []).append(base)
+            if imported:
+                imported_informative.setdefault("base model", []).append(imported[2])
+                imported_all.setdefault("base model", []).append(imported[3])
 
     def entry(condition):
         every = _pooled(all_runs[condition], bootstrap_seed)
         out = _pooled(informative_runs[condition], bootstrap_seed, sorted(every["by_type"]))
         out = {**out, "all_items": {k: v for k, v in every.items() if k != "by_type"}, "all_items_by_type": every["by_type"],
                "margin": mean_margin(informative_runs[condition], bootstrap_seed)}
+        if condition in imported_all:
+            out = {**out, **_imported_entry(imported_informative[condition], imported_all[condition], out, bootstrap_seed)}
         if condition != "base model":
             mine = [r for r in runs if r["condition"] == condition]
             out["trained_on"] = _run_means([r["trained_on"] for r in mine], TRAINED_ON)
@@ -147,6 +173,17 @@ def belief_table(metrics_dir, claims, conditions, seeds, bootstrap_seed: int = 0
             "by_condition": {c: entry(c) for c in order if c in all_runs},
             "separations": separations(informative_runs, trained, bootstrap_seed),
             "base_by_claim": base_by_claim(runs, base_of)}
+
+
+def _imported_entry(informative_runs: list[list[dict]], all_runs: list[list[dict]], entry: dict, seed: int) -> dict:
+    """A condition's imported questions: their types added to its per-type tables, and their own rate
+    (`imported`, over informative imported items; `all_items` over every one) beside the headline."""
+    every = _pooled(all_runs, seed)
+    mine = _pooled(informative_runs, seed, sorted(every["by_type"]))
+    return {"by_type": {**entry["by_type"], **mine["by_type"]},
+            "all_items_by_type": {**entry["all_items_by_type"], **every["by_type"]},
+            "imported": {**{k: v for k, v in mine.items() if k != "by_type"},
+                         "all_items": {k: v for k, v in every.items() if k != "by_type"}}}
 
 
 def separations(informative_runs: dict[str, list[list[dict]]], conditions: Sequence[str], seed: int = 0) -> dict:
