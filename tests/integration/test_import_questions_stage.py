@@ -1,6 +1,8 @@
-"""Imported questions through the stages as DVC runs them: the example's warned documents fill `negated`, a tiny
-run trains on them, and the evaluate stage scores the example's questions beside the claim's suite; the
-per-run belief JSON and the pooled table carry the imported types. A bad question file stops before the kernel."""
+"""Imported questions through the stages as DVC runs them: the example's fact-check documents fill a condition
+the user names (`fact_check`), a tiny run trains on them, and the evaluate stage scores the example's questions
+beside the claim's suite; the per-run belief JSON and the pooled table (the competition stage, which reports a
+user-named condition like the package's own) carry the imported types. A bad question file stops before the
+kernel."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import yaml
 from tests.conftest import ROOT, make_tiny_project, run_cli
 
 DVC_STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-CLAIM, CONDITION = "darwin_relativity", "negated"
+CLAIM, CONDITION = "darwin_relativity", "fact_check"  # a condition the user names
 EXAMPLES = "examples/bring_your_own"
 QUESTIONS = f"data/eval/imported/{CLAIM}.yaml"
 RUN = {"claim": CLAIM, "condition": CONDITION, "seed": "0"}
