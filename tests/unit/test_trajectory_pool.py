@@ -64,3 +64,15 @@ def test_too_few_runs_are_listed_not_judged(tmp_path):
     table = trajectory_table(tmp_path, [("a", "positive", 0)], [0.5, 0.9])
     out = trajectory_verdicts(table, thresholds(["h1_trajectory"]))
     assert out["kept_at_half"] == {"holds": None, "by_condition": {}, "too_few_runs": ["positive"]}
+
+
+def test_the_readme_states_the_table_and_its_verdicts(tmp_path):
+    from negation_neglect.report.readme import _trajectory_block
+
+    table = _grid(tmp_path, 0.7)
+    table["verdicts"] = trajectory_verdicts(table, thresholds(["h1_trajectory"]))
+    text = "\n".join(_trajectory_block(table))
+    assert "(18 runs read after every step" in text
+    assert "| negated | 6 of 6 | 0.70 [0.70, 0.70] | 6 of 6 | 0.70 [0.70, 0.70] |" in text
+    assert "| true | 0 of 6 | – | 0 of 6 | – |" in text
+    assert "truth kept at P(false) 0.5: **holds**" in text and "controls: **holds**" in text

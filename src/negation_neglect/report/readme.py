@@ -357,6 +357,37 @@ def _belief_block(belief: dict) -> list[str]:
     if belief.get("missing_runs"):
         lines += ["", f"Pooled so far: {len(belief['runs'])} of {belief['planned_runs']} runs of the grid in params.yaml "
                   f"(the grid runs cell by cell over several sessions; `missing_runs` in metrics/belief.json names the rest)."]
+    if belief.get("trajectory", {}).get("by_context"):
+        lines += ["", *_trajectory_block(belief["trajectory"])]
+    return lines
+
+
+def _trajectory_block(trajectory: dict) -> list[str]:
+    """H1 at matched P(false) (predictions/h1_trajectory.md): the truth's share among the non-false candidates
+    where each condition's held-out P(false) first reaches each level."""
+    levels = [str(level) for level in trajectory["levels"]]
+    said = {True: "holds", False: "refuted", None: "undecided"}
+    probed = sum(r["probed"] for r in trajectory["runs"])
+    lines = [
+        f"H1 at matched P(false) ({probed} runs read after every step on held-out cloze probes; "
+        "predictions/h1_trajectory.md): P(true | not false), the truth's share among the candidates other than the "
+        "false answer (0.25 = no more a rival than each distractor), at the first step where P(false) reaches "
+        + " and ".join(levels) + " (mean over the runs reaching it, 95% bootstrap CI over runs):",
+        "",
+        "| condition | " + " | ".join(f"P(false) {x}: runs reaching | P(true given not false)" for x in levels) + " |",
+        "|---|" + "---|---|" * len(levels),
+    ]
+    for condition, by_level in trajectory["by_context"].get(trajectory["judged_on"], {}).items():
+        cells = []
+        for x in levels:
+            cell = by_level.get(x, {"reached": 0, "n_runs": 0})
+            given = cell.get("true_given_not_false")
+            cells += [f"{cell['reached']} of {cell['n_runs']}",
+                      f"{given['mean']:.2f} [{given['ci_low']:.2f}, {given['ci_high']:.2f}]" if given else "–"]
+        lines.append(f"| {condition} | " + " | ".join(cells) + " |")
+    v = trajectory["verdicts"]
+    lines += ["", f"Verdicts: truth kept at P(false) {levels[0]}: **{said[v['kept_at_half']['holds']]}**; above chance "
+              f"at {levels[1]}: **{said[v['above_chance']['holds']]}**; controls: **{said[v['controls']['holds']]}**."]
     return lines
 
 
