@@ -64,6 +64,9 @@ def test_too_few_runs_are_listed_not_judged(tmp_path):
     table = trajectory_table(tmp_path, [("a", "positive", 0)], [0.5, 0.9])
     out = trajectory_verdicts(table, thresholds(["h1_trajectory"]))
     assert out["kept_at_half"] == {"holds": None, "by_condition": {}, "too_few_runs": ["positive"]}
+    _write(tmp_path / "training/a/true/seed0_steps.csv", [0.01] * 3, [0.9] * 3)
+    table = trajectory_table(tmp_path, [("a", "positive", 0), ("a", "true", 0)], [0.5, 0.9])
+    assert trajectory_verdicts(table, thresholds(["h1_trajectory"]))["controls"]["holds"] is None  # one run: too few
 
 
 def test_the_readme_states_the_table_and_its_verdicts(tmp_path):

@@ -342,7 +342,8 @@ def trajectory_verdicts(trajectory: dict, thresholds: Mapping) -> dict:
 
     1. kept_at_half: at P(false) = first level, P(true | not false) >= h1t_kept_at_half;
     2. above_chance: at P(false) = second level, P(true | not false) > h1t_chance_among_rest;
-    3. controls: in `true` and `negated_masked`, fewer than h1t_min_runs runs reach the first level.
+    3. controls: in `true` and `negated_masked`, fewer than h1t_min_runs runs reach the first level (undecided
+       while a control has fewer runs than that and none reached it that often).
     """
     half, high = (float(x) for x in thresholds["h1t_levels"])
     min_runs = int(thresholds["h1t_min_runs"])
@@ -363,11 +364,13 @@ def trajectory_verdicts(trajectory: dict, thresholds: Mapping) -> dict:
         holds = None if not per or None in verdicts and False not in verdicts else (False not in verdicts)
         return {"holds": holds, "by_condition": per, "too_few_runs": few}
 
-    controls = {c: (_at(trajectory, c, half) or {}).get("reached") for c in TRAJECTORY_CONTROLS
-                if c in conditions}
+    reads = {c: _at(trajectory, c, half) for c in TRAJECTORY_CONTROLS if c in conditions}
+    controls = {c: r["reached"] for c, r in reads.items()}
+    said = [False if r["reached"] >= min_runs else (True if r["n_runs"] >= min_runs else None) for r in reads.values()]
     return {
         "kept_at_half": judge(half, float(thresholds["h1t_kept_at_half"]), strict=False),
         "above_chance": judge(high, float(thresholds["h1t_chance_among_rest"]), strict=True),
-        "controls": {"holds": (all(n < min_runs for n in controls.values()) if controls else None),
+        # a control is judged once it has h1t_min_runs runs (or already that many reaching the level)
+        "controls": {"holds": None if not said or (None in said and False not in said) else False not in said,
                      "reached_first_level": controls},
     }
