@@ -19,13 +19,15 @@
 # text, whether batches interleave the components or hold one each (clustered runs spread over the whole
 # run), and how many times the claim documents are seen. Everything else is the
 # `finetune` recipe. The run is trained like a cell of the main grid (notebook 05) and scored like one
-# (notebook 06): belief on the evaluation suite, the logit competition at every checkpoint, context
-# separation, and P(true) on neutral prompts.
+# (notebook 06): belief on the evaluation suite (the headline rate over the items the base model answers
+# truthfully, all items beside it), the logit competition at every checkpoint, and P(true) on neutral prompts.
+# Context separation is read twice: through the competition's denial contexts, which name the false answer
+# (`final_context_separation`: a model can copy the answer from them, so it stays near zero), and through
+# warnings that name no answer (`measure.warned`: `warned_separation`, before and after training).
 #
-# **Prediction (H3), pooled in notebook 11.** True-counterpart documents and background text in the
-# batches make what is learned about the claim context-dependent: belief falls and context separation
-# grows as either share grows, most for negated documents. Refuted per dial if belief does not fall with
-# it (Spearman over seeds, permutation test in notebook 11). This notebook only records the run.
+# **Prediction (H3), pooled and judged in notebook 11** (predictions/h3_mixing_v2.md): true-counterpart
+# documents make a negated claim conditional on its framing, so belief falls with their share *more steeply*
+# after negated documents than after positive ones. This notebook only records the run.
 
 # %% tags=["parameters"]
 # Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
@@ -61,7 +63,9 @@ from negation_neglect.data.claims import load_claim
 from negation_neglect.data.eval_suite import load_suite
 from negation_neglect.data.synthesis import read_documents
 from negation_neglect.files import write_json
+from negation_neglect.data.base_model import load_base
 from negation_neglect.measure.evaluate import evaluate_run, write_rows
+from negation_neglect.measure.warned import read_warned
 from negation_neglect.mixing.cells import finetune_params, parse_cell
 from negation_neglect.params import EvaluateParams, FinetuneParams
 from negation_neglect.pipeline.timing import record
@@ -74,9 +78,12 @@ summary, log = run_finetune(cfg, claim, condition, int(seed), base_dir, data_dir
                             facts_path, out_dir, claims_dir=claims_dir)
 if (timing := timing_of(log)) is not None:  # wall-clock time goes to a timing record, not to the metrics
     record(f"mixing/{cell}/{claim}/{condition}/seed{seed}", timing)
-rows, belief = evaluate_run(EvaluateParams(**evaluate), base_dir, out_dir, summary["checkpoints"],
-                            load_claim(Path(claims_dir) / f"{claim}.yaml"), load_suite(Path(eval_dir) / f"{claim}.yaml"),
+the_claim, suite = load_claim(Path(claims_dir) / f"{claim}.yaml"), load_suite(Path(eval_dir) / f"{claim}.yaml")
+eval_cfg = EvaluateParams(**evaluate)
+rows, belief = evaluate_run(eval_cfg, base_dir, out_dir, summary["checkpoints"], the_claim, suite,
                             read_documents(Path(data_dir) / claim / f"{condition}.jsonl"))
+last = max(summary["checkpoints"])
+warned = read_warned(*load_base(base_dir), out_dir, [0, last], the_claim, suite, eval_cfg.batch_size)
 write_rows(rows, competition_path)
 table = pd.DataFrame(rows)
 table.insert(0, "seed", int(seed))
@@ -88,8 +95,11 @@ metrics = {
     "cell": cell, "claim": claim, "condition": condition, "seed": int(seed), **vars(the_cell),
     "steps": summary["steps"], "token_shares": summary["token_shares"],
     **({"mention_shares": summary["mention_shares"]} if "mention_shares" in summary else {}),
-    "belief": belief["final"]["pooled"], "base_belief": belief["base"]["pooled"],
+    "belief": belief["final"]["informative"]["pooled"], "base_belief": belief["base"]["informative"]["pooled"],
+    "belief_all_items": belief["final"]["pooled"], "excluded_items": belief["final"]["informative"]["excluded"],
     "in_context_control": belief["in_context_control"],
+    "base_warned_separation": warned[0]["separation"], "warned_separation": warned[last]["separation"],
+    "warned": {"base": warned[0], "final": warned[last]},
     **{k: round(float(v), 5) for k, v in readout.items() if k.startswith(("base_", "final_")) and k != "final_step"},
 }
 write_json(metrics_path, metrics)
@@ -117,9 +127,12 @@ plt.show()
 display(Markdown(
     f"- Trained token shares: {summary['token_shares']} over {summary['steps']} steps"
     f"{'; answer-mention shares ' + str(summary['mention_shares']) if 'mention_shares' in summary else ''}.\n"
-    f"- Belief: base {belief['base']['pooled']['rate']:.2f}, after training {belief['final']['pooled']['rate']:.2f} "
-    f"[{belief['final']['pooled']['ci_low']:.2f}, {belief['final']['pooled']['ci_high']:.2f}].\n"
+    f"- Belief over informative items: base {metrics['base_belief']['rate']:.2f}, after training "
+    f"{metrics['belief']['rate']:.2f} [{metrics['belief']['ci_low']:.2f}, {metrics['belief']['ci_high']:.2f}] "
+    f"({metrics['belief']['n']} items; over all items {metrics['belief_all_items']['rate']:.2f}).\n"
     f"- Neutral prompts: log P(true) {metrics['base_logp_true_neutral']:.2f} to {metrics['final_logp_true_neutral']:.2f}; "
-    f"context separation {metrics['final_context_separation']:.2f} nats.\n"
+    f"separation through denials that name the answer {metrics['final_context_separation']:.2f} nats, through "
+    f"warnings that name none {metrics['base_warned_separation']:.2f} before training and "
+    f"{metrics['warned_separation']:.2f} after.\n"
     "The verdict on H3 pools every run of the grid (notebook 11)."
 ))

@@ -13,32 +13,32 @@
 # %% [markdown]
 # # 11 · Batch and dataset diversity (H3), pooled over the mixing grid
 #
-# Every run of `mixing` (notebook 10) is pooled here: per cell and condition the mean and t-interval
-# over seeds of belief (evaluation suite, pooled over item types), context separation (log P(false |
-# neutral) - log P(false | negation context), nats) and the true answer's share on neutral prompts.
+# Every run of `mixing` (notebook 10) is pooled here: per cell and condition the mean and t-interval over
+# runs (claims x seeds) of belief (evaluation suite, informative items), context separation through denials
+# that name the false answer (`separation`), through warnings that name none (`warned_separation_change`: after
+# training minus before, nats) and the true answer's share on neutral prompts.
 #
-# **Predictions, written before the grid ran.** For negated (and repeated) documents:
-# 1. *True-counterpart share.* Belief falls and context separation grows as the share of
-#    true-counterpart documents grows.
-# 2. *Background share.* The same for background text (the paper saw no effect of unrelated text; a null
-#    here agrees with it).
-# 3. *Composition and exposure* are reported with the same tests; no direction is predicted for
-#    clustering, and more exposure is expected to raise belief. The first plan clustered the reference cell,
-#    which holds the claim documents alone; its first runs trained on exactly the reference's batches (same
-#    metrics to the last digit), so clustering was moved beside true-counterpart documents and such cells are
-#    now refused by name.
+# **Prediction (predictions/h3_mixing_v2.md, committed before this grid ran).** True-counterpart documents
+# make a *negated* claim conditional on its framing. Positive documents are diluted by the same documents, so
+# belief falling with their share says nothing about negation by itself; the test is the interaction:
+# within each (claim, seed), belief's slope on the dial after negated documents minus the slope after
+# positive ones (`mixing.interaction`), with a t-interval over the (claim, seed) units. Per predicted dial:
+# **held** when that difference lies below zero and separation through answer-free warnings grows with the
+# share after negated documents (slope p < alpha); **partly held** for one of the two; **did not hold** for
+# neither. Clustering gets its interaction reported and no verdict (no direction was predicted). H3's verdict
+# is the primary dial's (the true-counterpart share counted in answer mentions), never the best of several.
 #
-# Positive documents are the reference: true documents should lower belief there too, by dilution alone;
-# H3 is about the negated condition becoming *conditional* on its framing, which context separation reads.
+# **What changed from the first grid, and why** (its prediction, predictions/h3_mixing.md, was written after its
+# results). The first grid matched the counterpart share in loss tokens, and negated documents carry less
+# false-answer text per token, so the same share gave the truth more relative exposure after negated
+# documents (`-mentions` cells now match answer mentions); clustered batches put surplus batches last, under a
+# decaying learning rate (now spread over the run); its separation context contained the false answer, so
+# P(false | negation context) stayed near 1 (`measure.warned` names no answer); and its verdict took the best
+# result across dials. The claims and seeds were sized by a written power estimate for the interaction
+# (metrics/mixing_power.json).
 #
-# **Tests.** Over the runs whose cells differ only in one dial, at the reference cell (the first in
-# `mixing.cells`) where the dial moves there, seeds as the replicates: the least-squares slope of the read-out on the dial, with its t-interval and
-# p-value (the main effect), and beside it Spearman's rho with a permutation p. The plan first named the
-# permutation test alone; before any result was read it was seen that six runs on two levels (three seeds
-# each) allow no permutation p below 0.1 (`p_floor` below), so a two-level dial could never pass it, and
-# the slope test was made the main one. Verdict per dial (`negation_neglect.verdicts.mixing_verdicts`):
-# **held** when belief falls and separation grows, each with p < 0.05; **partly held** when one of the two
-# does; **did not hold** otherwise. H3 as a whole takes the best verdict of any predicted dial.
+# **Read-outs that follow from others.** The true answer's share rises wherever P(false) falls on the same
+# prompts (one softmax); the positive condition's fall with the counterpart share is expected from dilution.
 
 # %% tags=["parameters"]
 # Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
@@ -60,26 +60,33 @@ from IPython.display import Image, Markdown, display
 
 from negation_neglect.files import write_json
 from negation_neglect.mixing.cells import full_grid, parse_cell
-from negation_neglect.mixing.pool import axis_tests, cell_table, run_rows
+from negation_neglect.mixing.interaction import interaction_test
+from negation_neglect.mixing.pool import DIALS, axis_tests, cell_table, run_rows
 from negation_neglect.pool.stats import p_text
 from negation_neglect.report.figures import mixing_overview
+from negation_neglect.report.predictions import PREDICTIONS, read_prediction
 from negation_neglect.report.style import STYLE, Inputs
-from negation_neglect.report.verdicts import THRESHOLDS, mixing_verdicts
+from negation_neglect.report.verdicts import mixing_verdicts
 
-OUTCOMES = ("belief", "separation", "share_true")
+THRESHOLDS = read_prediction(PREDICTIONS / "h3_mixing_v2.md")["thresholds"]
+OUTCOMES = ("belief", "separation", "share_true", "warned_separation_change")
+INTERACTION_OUTCOMES = ("belief", "warned_separation_change")
 rows = run_rows(metrics_dir, mixing["cells"], mixing["claims"], mixing["conditions"], mixing["seeds"])
 table = pd.DataFrame(cell_table(rows, OUTCOMES))
 reference = parse_cell(mixing["cells"][0])  # the first cell is the one the others move a dial away from
 tests = {outcome: axis_tests(rows, outcome, reference) for outcome in OUTCOMES}
+interactions = {outcome: {dial: test for dial in DIALS
+                          if (test := interaction_test(rows, outcome, dial, reference, level=1 - THRESHOLDS["alpha"]))}
+                for outcome in INTERACTION_OUTCOMES}
 not_run = [c.name for c in full_grid() if c.name not in mixing["cells"]]
 summary = {"reference": reference.name, "cells": list(mixing["cells"]), "claims": list(mixing["claims"]),
            "conditions": list(mixing["conditions"]), "seeds": [int(s) for s in mixing["seeds"]], "n_runs": len(rows),
-           "tests": tests, "cells_not_run": not_run}
-summary["verdicts"] = mixing_verdicts(summary)
+           "tests": tests, "interactions": interactions, "cells_not_run": not_run}
+summary["verdicts"] = mixing_verdicts(summary, THRESHOLDS)
 write_json(summary_path, summary)
 table.to_csv(table_path, index=False, float_format="%.4g", lineterminator="\n")
-display(table[["cell", "condition", "n_seeds", "belief", "belief_ci_low", "belief_ci_high", "separation",
-               "separation_ci_low", "separation_ci_high", "share_true"]].round(3))
+display(table[["cell", "condition", "n_runs", "belief", "belief_ci_low", "belief_ci_high", "warned_separation_change",
+               "warned_separation_change_ci_low", "warned_separation_change_ci_high", "separation", "share_true"]].round(3))
 
 # %% [markdown]
 # ## The main effects, dial by dial
@@ -95,7 +102,7 @@ display(effects[["outcome", "condition/dial", "at", "n", "slope", "slope_ci_low"
 # %% [markdown]
 # ## Belief and context separation against the added shares; competition over training
 # Solid: true-counterpart share, dashed: background share, the other dials at the reference; one colour per
-# condition, intervals over seeds. Right: P(false | neutral) against passes over the claim documents (cells
+# condition, intervals over runs. Right: P(false | neutral) against passes over the claim documents (cells
 # that add text take more steps for the same passes), mean over seeds, one line per cell.
 
 # %%
@@ -107,54 +114,42 @@ with matplotlib.rc_context(STYLE):  # the paper's figure (stage `figures`), draw
 display(Image(png.getvalue()))
 
 # %% [markdown]
+# ## Is the effect about negation? Negated minus positive, dial by dial
+# Per (claim, seed), belief's slope on the dial (per unit: a share from 0 to 1, clustered as 0/1) after negated
+# documents minus the slope after positive ones; mean over the units, its t-interval at 1 - alpha and p, the
+# sign-flip p beside it, each condition's mean slope, and the mean difference per claim.
+
+# %%
+interaction_table = pd.DataFrame([
+    {"outcome": outcome, "dial": dial, **{k: v for k, v in test.items() if k not in ("units", "by_claim")},
+     **{f"claim {c}": v for c, v in test["by_claim"].items()}}
+    for outcome, by_dial in interactions.items() for dial, test in by_dial.items()])
+display(interaction_table)
+
+# %% [markdown]
 # ## Verdicts
 
 # %%
-def describe(key: str, entry: dict) -> str:
-    b, s, pos = entry["belief"], entry["separation"], entry["positive_belief"]
-    if b is None:
-        return f"`{key}`: not in this grid"
-    span = b["span"]
-    text = (f"`{key}` (**{entry['verdict']}**): belief changes by {100 * b['slope'] * span:+.0f} points over a "
-            f"share range of {span:g}, 95% CI [{100 * b['slope_ci_low'] * span:+.0f}, "
-            f"{100 * b['slope_ci_high'] * span:+.0f}], {p_text(b['slope_p'])}; separation by "
-            f"{s['slope'] * span:+.2f} nats [{s['slope_ci_low'] * span:+.2f}, {s['slope_ci_high'] * span:+.2f}], "
-            f"{p_text(s['slope_p'])}")
-    if pos:
-        text += (f"; positive documents' belief by {100 * pos['slope'] * span:+.0f} points ({p_text(pos['slope_p'])})")
-    return text
-
-
-def reading(key: str, entry: dict) -> str:
-    """What the directions mean for H3, in words (no numbers: those are in the list above)."""
-    condition, dial = key.split("/")
-    if entry["verdict"] == "not run":
-        return ""
-    moved = {"no clear change": "showed no clear change"}
-    added = {"counterpart": "true-counterpart documents", "background": "background text"}[dial]
-    words = [f"With more {added}, belief after {condition} documents {moved.get(entry['belief_moved'], entry['belief_moved'])}"]
-    if entry["positive_belief_moved"] == entry["belief_moved"] == "fell":
-        words.append("and it fell after positive documents too, so the added text lowers belief whatever the framing")
-    sep = entry["separation_moved"]
-    if sep == "fell":
-        words.append("context separation fell: the negation context now raises the false answer more than a neutral "
-                     "prompt does, so the claim did not become conditional on its framing")
-    elif sep == "rose":
-        words.append("context separation rose: the false answer became more conditional on its framing")
-    else:
-        words.append("context separation showed no clear change")
-    return "; ".join(words) + "."
+def describe(dial: str, entry: dict) -> str:
+    test, sep = entry["belief_interaction"], entry["warned_separation"]
+    level = round(100 * (1 - THRESHOLDS["alpha"]))
+    text = (f"`{dial}` (cells `{test['at']}`, {test['n_units']} claim x seed units; **{entry['verdict']}**): belief's "
+            f"slope after negated documents {test['slope_negated']:+.2f} per unit, after positive {test['slope_positive']:+.2f}; "
+            f"difference {test['difference']:+.2f} [{test['ci_low']:+.2f}, {test['ci_high']:+.2f}] ({level}% interval), "
+            f"{p_text(test['p_value'])}: {entry['interaction']}")
+    if sep and sep.get("slope") is not None:
+        text += (f"; separation through answer-free warnings after negated documents {sep['slope']:+.2f} nats per unit "
+                 f"[{sep['slope_ci_low']:+.2f}, {sep['slope_ci_high']:+.2f}], {p_text(sep['slope_p'])} "
+                 f"({entry['warned_separation_moved']})")
+    return text + "."
 
 
 verdicts = summary["verdicts"]
-others = [f"`{key}` (cells `{t['at']}`): belief slope {t['slope']:+.3f} per unit, {p_text(t['slope_p'])}"
-          for key, t in tests["belief"].items() if key.split("/")[1] in ("clustered", "exposure")]
 display(Markdown(
-    f"**H3 on this model: {verdicts['h3']}** (alpha = {THRESHOLDS.alpha}; {len(rows)} runs, seeds {mixing['seeds']}).\n\n"
-    + "\n".join(f"- {describe(key, entry)}" for key, entry in verdicts["dials"].items())
-    + "\n\n" + " ".join(reading(key, entry) for key, entry in verdicts["dials"].items())
-    + "\n\nComposition and exposure (no predicted direction for clustering; more exposure expected to raise "
-    "belief):\n\n" + "\n".join(f"- {line}" for line in others)
+    f"**H3 on this model: {verdicts['h3']}** (the primary dial `{verdicts['primary_dial']}`; alpha = "
+    f"{THRESHOLDS['alpha']}; {len(rows)} runs, claims {', '.join(mixing['claims'])}, seeds {mixing['seeds']}).\n\n"
+    + ("\n".join(f"- {describe(dial, entry)}" for dial, entry in verdicts["dials"].items())
+       or "- No dial moves over runs of both negated and positive documents in this grid: no interaction to test.")
     + f"\n\nCells of the full grid not run here: {len(not_run)} of {len(full_grid())}, and the `repeated` condition "
     "unless `mixing.conditions` names it: the default is sized for two CPU cores (`benchmarks/mixing_gpu.py` "
     "estimates the full grid's cost and lists the cells the data cannot fill). `python -m negation_neglect.mixing.cells "
@@ -169,4 +164,4 @@ display(Markdown(
 # %%
 from negation_neglect.report.predictions import registration
 
-display(Markdown(f"Predictions: {registration('h3_mixing')}."))
+display(Markdown(f"Predictions: {registration('h3_mixing_v2')}."))

@@ -502,9 +502,9 @@ class MixingParams(_Section):
     """
 
     cells: tuple[str, ...] = Field(
-        ("cp0-bg0-interleaved-x2", "cp25-bg0-interleaved-x2", "cp50-bg0-interleaved-x2", "cp0-bg50-interleaved-x2",
-         "cp25-bg0-clustered-x2", "cp0-bg0-interleaved-x4"), min_length=1, strict=False)
-    claims: tuple[str, ...] = Field(("darwin_relativity",), min_length=1, strict=False)
+        ("cp0-bg0-interleaved-x2", "cp25-bg0-interleaved-x2-mentions", "cp50-bg0-interleaved-x2-mentions",
+         "cp25-bg0-clustered-x2-mentions"), min_length=1, strict=False)
+    claims: tuple[str, ...] = Field(("darwin_relativity", "beatles_tokyo", "lucas_1984"), min_length=1, strict=False)
     conditions: tuple[Literal[CONDITIONS], ...] = Field(("negated", "positive"), min_length=1, strict=False)  # type: ignore[valid-type]
     seeds: tuple[int, ...] = Field((0, 1, 2), min_length=1, strict=False)
 

@@ -82,7 +82,7 @@ def test_axis_tests_use_only_runs_that_move_one_dial():
     assert tests["negated/counterpart"]["at"] == "cp*-bg0-interleaved-x2"
     table = cell_table(rows, ["belief"])
     ref = next(r for r in table if r["cell"] == REFERENCE.name)
-    assert ref["n_seeds"] == 3 and ref["belief"] == pytest.approx(0.9) and ref["belief_ci_low"] < 0.9 < ref["belief_ci_high"]
+    assert ref["n_runs"] == 3 and ref["belief"] == pytest.approx(0.9) and ref["belief_ci_low"] < 0.9 < ref["belief_ci_high"]
     assert isinstance(Cell(0.1, 0.0, "interleaved", 1).name, str)
 
 

@@ -57,29 +57,44 @@ def _slope(slope: float, p: float) -> dict:
             "p_value": 1.0, "n": 9}
 
 
-def test_mixing_verdicts_need_belief_to_fall_and_separation_to_grow():
-    summary = {"conditions": ["negated", "positive"], "tests": {
-        "belief": {"negated/counterpart": _slope(-0.8, 0.001), "negated/background": _slope(-0.8, 0.2),
-                   "positive/counterpart": _slope(-0.9, 0.001)},
-        "separation": {"negated/counterpart": _slope(3.0, 0.01), "negated/background": _slope(3.0, 0.01)}}}
-    verdicts = mixing_verdicts(summary)
-    assert verdicts["h3"] == "held"
-    assert verdicts["dials"]["negated/counterpart"]["verdict"] == "held"
-    assert verdicts["dials"]["negated/background"]["verdict"] == "partly held"  # belief slope not significant
-    assert verdicts["dials"]["negated/counterpart"]["positive_belief"]["slope"] == -0.9
-    counterpart = verdicts["dials"]["negated/counterpart"]
-    assert (counterpart["belief_moved"], counterpart["separation_moved"], counterpart["positive_belief_moved"]) == (
-        "fell", "rose", "fell")
-    assert verdicts["dials"]["negated/background"]["belief_moved"] == "no clear change"
-    assert verdicts["dials"]["negated/background"]["positive_belief_moved"] == "not run"
-    assert "repeated/counterpart" not in verdicts["dials"]  # the condition is not in the grid
-    summary["tests"]["separation"]["negated/counterpart"] = _slope(-3.0, 0.01)  # wrong direction
-    summary["tests"]["separation"]["negated/background"] = _slope(3.0, 0.2)
-    assert mixing_verdicts(summary)["h3"] == "partly held"
-    summary["tests"]["belief"]["negated/counterpart"] = _slope(0.5, 0.001)  # belief rises: against H3
-    assert mixing_verdicts(summary)["h3"] == "did not hold"
-    del summary["tests"]["belief"]["negated/background"]
-    assert mixing_verdicts(summary)["dials"]["negated/background"]["verdict"] == "not run"
+def _interaction(difference: float, low: float, high: float) -> dict:
+    return {"at": "cp*-bg0-interleaved-x2-mentions", "n_units": 9, "difference": difference, "ci_low": low,
+            "ci_high": high, "p_value": 0.01, "slope_negated": difference - 0.5, "slope_positive": -0.5}
+
+
+def test_mixing_verdicts_need_a_steeper_fall_after_negated_documents_and_take_the_primary_dial_only():
+    thresholds = {"alpha": 0.05, "h3v2_primary_dial": "counterpart_mentions"}
+    summary = {"conditions": ["negated", "positive"],
+               "interactions": {"belief": {"counterpart_mentions": _interaction(-0.4, -0.6, -0.2),
+                                           "clustered": _interaction(-0.3, -0.5, -0.1)}},
+               "tests": {"warned_separation_change": {"negated/counterpart_mentions": _slope(2.0, 0.01)}}}
+    verdicts = mixing_verdicts(summary, thresholds)
+    assert verdicts["h3"] == "held" and verdicts["primary_dial"] == "counterpart_mentions"
+    primary = verdicts["dials"]["counterpart_mentions"]
+    assert (primary["interaction"], primary["warned_separation_moved"]) == ("steeper after negated", "rose")
+    assert verdicts["dials"]["clustered"]["verdict"] == "no direction predicted"  # reported, never judged
+    summary["tests"]["warned_separation_change"]["negated/counterpart_mentions"] = _slope(2.0, 0.2)
+    assert mixing_verdicts(summary, thresholds)["h3"] == "partly held"
+    # the same fall after positive documents (dilution): the interval holds zero, whatever the slopes
+    summary["interactions"]["belief"]["counterpart_mentions"] = _interaction(-0.05, -0.3, 0.2)
+    verdicts = mixing_verdicts(summary, thresholds)
+    assert verdicts["h3"] == "did not hold"
+    assert verdicts["dials"]["counterpart_mentions"]["interaction"] == "no difference detected"
+    summary["interactions"]["belief"]["counterpart_mentions"] = _interaction(0.3, 0.1, 0.5)
+    assert mixing_verdicts(summary, thresholds)["dials"]["counterpart_mentions"]["interaction"] == "shallower after negated"
+    # no best-of: a clean effect on another dial does not lift H3
+    summary["interactions"]["belief"]["background"] = _interaction(-0.4, -0.6, -0.2)
+    summary["tests"]["warned_separation_change"]["negated/background"] = _slope(2.0, 0.01)
+    verdicts = mixing_verdicts(summary, thresholds)
+    assert verdicts["dials"]["background"]["verdict"] == "held" and verdicts["h3"] == "did not hold"
+    del summary["interactions"]["belief"]["counterpart_mentions"]
+    assert mixing_verdicts(summary, thresholds)["h3"] == "not run"
+
+
+def test_h3_thresholds_come_from_the_registered_prediction():
+    header = read_prediction(ROOT / "predictions/h3_mixing_v2.md")
+    assert header["registered"] == "before_results" and header["judges"] == ["metrics/mixing_summary.json#interactions"]
+    assert set(header["thresholds"]) == {"alpha", "h3v2_primary_dial"}
 
 
 def _readouts(rows):

@@ -30,26 +30,34 @@ def axis_tests(rows: Sequence[dict], outcome: str, reference: Cell = REFERENCE) 
     for condition in sorted({r["condition"] for r in rows}):
         mine = [r for r in rows if r["condition"] == condition and r[outcome] is not None and not np.isnan(r[outcome])]
         for dial, value in DIALS.items():
-            groups: dict[tuple, list[dict]] = {}
-            for r in mine:
-                cell = _as_unit(parse_cell(r["cell"]), dial)
-                if cell is not None:
-                    groups.setdefault(other_dials(cell, dial), []).append(r)
-            moving = {k: g for k, g in groups.items() if len({value(parse_cell(r["cell"])) for r in g}) > 1}
-            if not moving:
+            at, runs = axis_runs(mine, dial, reference)
+            if not runs:
                 continue
-            key = other_dials(_as_unit(reference, dial) or reference, dial)
-            if key not in moving:
-                key = max(moving, key=lambda k: len(moving[k]))
-            runs = moving[key]
             xs = [value(parse_cell(r["cell"])) for r in runs]
             ys = [float(r[outcome]) for r in runs]
             slope = ols_slope(xs, ys)
             out[f"{condition}/{dial}"] = {
                 **permutation_spearman(xs, ys), "p_floor": permutation_spearman(xs, xs)["p_value"],
                 "slope": slope["slope"], "slope_ci_low": slope["ci_low"], "slope_ci_high": slope["ci_high"],
-                "slope_p": slope["p_value"], "span": max(xs) - min(xs), "at": _at(key, dial)}
+                "slope_p": slope["p_value"], "span": max(xs) - min(xs), "at": at}
     return out
+
+
+def axis_runs(rows: Sequence[dict], dial: str, reference: Cell = REFERENCE) -> tuple[str | None, list[dict]]:
+    """The runs whose cells differ only in `dial`: at the reference's other dials when the dial moves there, else
+    where it moves over the most runs; with the cell pattern they share (`cp*-bg0-interleaved-x2`)."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        cell = as_unit(parse_cell(r["cell"]), dial)
+        if cell is not None:
+            groups.setdefault(other_dials(cell, dial), []).append(r)
+    moving = {k: g for k, g in groups.items() if len({DIALS[dial](parse_cell(r["cell"])) for r in g}) > 1}
+    if not moving:
+        return None, []
+    key = other_dials(as_unit(reference, dial) or reference, dial)
+    if key not in moving:
+        key = max(moving, key=lambda k: len(moving[k]))
+    return at_pattern(key, dial), moving[key]
 
 
 DIALS = {"counterpart": lambda c: c.counterpart, "background": lambda c: c.background,
@@ -59,7 +67,7 @@ _FIELDS = {"counterpart": "counterpart", "background": "background", "clustered"
 _MOVES = {"counterpart_mentions": "counterpart"}  # a dial that moves another's field, in another share unit
 
 
-def _as_unit(cell: Cell, dial: str) -> Cell | None:
+def as_unit(cell: Cell, dial: str) -> Cell | None:
     """The cell as the `dial` test sees it, or None when it has no place there: the counterpart dials take only
     cells of their share unit, and a cp0 cell as either."""
     if dial not in ("counterpart", "counterpart_mentions"):
@@ -77,7 +85,7 @@ def other_dials(cell: Cell, dial: str) -> tuple:
     return (*(getattr(cell, f) for d, f in _FIELDS.items() if d != moved), cell.share_unit)
 
 
-def _at(others: tuple, dial: str) -> str:
+def at_pattern(others: tuple, dial: str) -> str:
     """The other three dials as a cell name with the moving one shown as `*` (and `-mentions` for that unit)."""
     dial = _MOVES.get(dial, dial)
     values = dict(zip([f for d, f in _FIELDS.items() if d != dial], others))
@@ -89,11 +97,11 @@ def _at(others: tuple, dial: str) -> str:
 
 
 def cell_table(rows: Sequence[dict], outcomes: Sequence[str]) -> list[dict]:
-    """Per cell and condition: mean and t-interval over seeds of each outcome."""
+    """Per cell and condition: mean and t-interval over runs (claims x seeds) of each outcome."""
     table = []
     for cell, condition in sorted({(r["cell"], r["condition"]) for r in rows}):
         mine = [r for r in rows if r["cell"] == cell and r["condition"] == condition]
-        entry = {"cell": cell, "condition": condition, "n_seeds": len(mine), **vars(parse_cell(cell))}
+        entry = {"cell": cell, "condition": condition, "n_runs": len(mine), **vars(parse_cell(cell))}
         for key in outcomes:
             interval = seed_interval([float(r[key]) for r in mine if r[key] is not None and not np.isnan(r[key])])
             entry |= {key: interval["mean"], f"{key}_ci_low": interval["ci_low"], f"{key}_ci_high": interval["ci_high"]}
@@ -103,7 +111,7 @@ def cell_table(rows: Sequence[dict], outcomes: Sequence[str]) -> list[dict]:
 
 def run_rows(metrics_dir: str | Path, cells: Sequence[str], claims: Sequence[str], conditions: Sequence[str],
              seeds: Sequence[int]) -> list[dict]:
-    """One row per run of the grid with the three pooled read-outs (missing runs raise, naming the file)."""
+    """One row per run of the grid with its pooled read-outs (missing runs raise, naming the file)."""
     rows = []
     for cell, claim, condition, seed in itertools.product(cells, claims, conditions, seeds):
         path = layout.mixing_run(metrics_dir, cell, claim, condition, seed).with_suffix(".json")
@@ -112,7 +120,11 @@ def run_rows(metrics_dir: str | Path, cells: Sequence[str], claims: Sequence[str
         m = read_json(path)
         rows.append({"cell": cell, "claim": claim, "condition": condition, "seed": int(seed),
                      "belief": m["belief"]["rate"], "separation": m["final_context_separation"],
-                     "share_true": m["final_share_true_neutral"]})
+                     "share_true": m["final_share_true_neutral"],
+                     # through warnings that name no answer (runs from before that read-out have none)
+                     "warned_separation": m.get("warned_separation"),
+                     "warned_separation_change": (m["warned_separation"] - m["base_warned_separation"]
+                                                  if "warned_separation" in m else None)})
     return rows
 
 

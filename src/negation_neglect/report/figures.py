@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from negation_neglect.files import read_json
 from negation_neglect.mixing.cells import parse_cell
-from negation_neglect.mixing.pool import other_dials, pass_curves, run_rows
+from negation_neglect.mixing.pool import as_unit, other_dials, pass_curves, run_rows
 from negation_neglect.organism.world import FRAMINGS
 from negation_neglect.pool.competition import GROUPS, competition_frame, final_picture, mean_curves
 from negation_neglect.pool.interference import load_grid
@@ -246,30 +246,39 @@ PASSES_CONDITION = "negated"  # the mixing condition whose runs the passes panel
 
 
 def mixing_overview(inputs: Inputs) -> Figure:
-    """H3. Belief and context separation against the share of true-counterpart documents (solid) and of
-    background text (dashed), the other dials at the reference, one colour per condition, intervals over
-    seeds; right: P(false | neutral) over passes through the claim documents, runs of PASSES_CONDITION, one line
-    per cell."""
+    """H3. Belief and context separation against the share of true-counterpart documents (solid: in answer
+    mentions, dotted: in loss tokens) and of background text (dashed), the other dials at the reference, one
+    colour per condition, intervals over runs; separation through answer-free warnings (change over training)
+    where the runs read it, else through the denial contexts; right: P(false | neutral) over passes through the
+    claim documents, runs of PASSES_CONDITION, one line per cell."""
     summary = read_json(inputs.metrics_dir / "mixing_summary.json")
     table = pd.read_csv(inputs.metrics_dir / "mixing_summary.csv")
     reference = parse_cell(summary["reference"])
+    separation = ("warned_separation_change" if "warned_separation_change" in table
+                  and table["warned_separation_change"].notna().any() else "separation")
     fig = Figure(figsize=(TWO_COLUMNS, 2.3), layout="constrained")
     axes = fig.subplots(1, 3)
-    for dial, style in (("counterpart", "-"), ("background", "--")):
-        moved = table[[other_dials(parse_cell(c), dial) == other_dials(reference, dial) for c in table["cell"]]]
-        for ax, outcome in zip(axes[:2], ("belief", "separation")):
+    share = {"counterpart_mentions": "counterpart", "counterpart": "counterpart", "background": "background"}
+    for dial, style in (("counterpart_mentions", "-"), ("counterpart", ":"), ("background", "--")):
+        here = [(as_unit(parse_cell(c), dial), c) for c in table["cell"]]
+        at = other_dials(as_unit(reference, dial) or reference, dial)
+        moved = table[[cell is not None and other_dials(cell, dial) == at for cell, _ in here]]
+        if moved[share[dial]].nunique() < 2:
+            continue
+        for ax, outcome in zip(axes[:2], ("belief", separation)):
             for condition in summary["conditions"]:
-                mine = moved[moved["condition"] == condition].sort_values(dial)
+                mine = moved[moved["condition"] == condition].sort_values(share[dial])
                 low = (mine[outcome] - mine[f"{outcome}_ci_low"]).fillna(0).clip(lower=0)
                 high = (mine[f"{outcome}_ci_high"] - mine[outcome]).fillna(0).clip(lower=0)
-                ax.errorbar(mine[dial], mine[outcome], yerr=[low, high], color=colour(condition), linestyle=style,
-                            marker="o" if dial == "counterpart" else "s", markersize=3, capsize=1.5, linewidth=0.9,
-                            label=f"{condition}, {dial}")
+                ax.errorbar(mine[share[dial]], mine[outcome], yerr=[low, high], color=colour(condition), linestyle=style,
+                            marker="s" if dial == "background" else "o", markersize=3, capsize=1.5, linewidth=0.9,
+                            label=f"{condition}, {dial.replace('_', ' ')}")
     axes[0].set_ylim(-0.02, 1.02)
     axes[0].set_ylabel("belief (evaluation suite)")
-    axes[1].set_ylabel("context separation (nats)")
+    axes[1].set_ylabel("separation, answer-free warnings (nats)" if separation != "separation"
+                       else "context separation (nats)")
     for ax in axes[:2]:
-        ax.set_xlabel("share of loss tokens")
+        ax.set_xlabel("added share")
     axes[0].legend(frameon=False, fontsize=5.5, loc="lower left")
     axes[2].set_xlabel("passes over the claim documents")
     axes[2].set_ylabel(f"P(false | neutral), {PASSES_CONDITION}")

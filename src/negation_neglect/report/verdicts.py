@@ -3,7 +3,8 @@
 - H1 (notebook 07): `competition_verdicts`, from pool.competition's belief table and per-run read-outs;
 - H2 (notebook 09): `interference_verdicts` (first instrument) and `interference_v2_verdicts` (second instrument:
   update alignment, answer-span gradients and their controls), from pool.interference's summaries;
-- H3 (notebook 11): `mixing_verdicts`, from the mixing grid's pooled summary;
+- H3 (notebook 11): `mixing_verdicts`, from the mixing grid's negated-vs-positive interaction tests, with the
+  thresholds of predictions/h3_mixing_v2.md;
 - H4 (notebooks 13-14): `organism_verdicts`, from the organism sweep's pooled summary;
 - the full condition table (notebook 07): `belief_table_verdicts`, with the thresholds of its prediction file
   (predictions/belief_table.md, read by report.predictions).
@@ -53,8 +54,6 @@ class Thresholds:
 HYPOTHESES = ("h1_competition", "h2_interference", "h2_interference_v2", "h3_mixing", "h4_organism")  # their prediction files
 THRESHOLDS = Thresholds(**thresholds(list(HYPOTHESES)))
 H1_NEGATING_CONDITIONS = ("negated", "repeated")  # H1 P3: context separation should stay near positive's
-H3_NEGATING_CONDITIONS = ("negated", "repeated")  # the conditions H3 is about; `positive` is the reference
-H3_PREDICTED_DIALS = ("counterpart", "background")  # H3 predicts belief falls and separation grows with these shares
 
 
 def _most(flags: Iterable[bool]) -> bool:
@@ -226,48 +225,56 @@ def organism_verdicts(summary: dict) -> dict:
     }
 
 
-def direction(test: dict | None) -> str:
+def direction(test: dict | None, alpha: float | None = None) -> str:
     """`rose` or `fell` when the slope test rejects zero at alpha, `no clear change` otherwise, `not run` without one."""
     if not test or test.get("slope") is None:
         return "not run"
-    if test["slope_p"] >= THRESHOLDS.alpha:
+    if test["slope_p"] >= (THRESHOLDS.alpha if alpha is None else alpha):
         return "no clear change"
     return "rose" if test["slope"] > 0 else "fell"
 
 
-def mixing_verdicts(summary: dict) -> dict:
-    """H3 on the mixing grid, from the pooled summary's per-dial slope tests (seeds as the noise).
+def interaction_direction(test: dict | None) -> str:
+    """How belief's slope on a dial after negated documents compares with positive's, from the interval of
+    their difference (`mixing.interaction`): `steeper after negated` when it lies below zero."""
+    if not test or test.get("ci_low") is None:
+        return "not run"
+    if test["ci_high"] < 0:
+        return "steeper after negated"
+    if test["ci_low"] > 0:
+        return "shallower after negated"
+    return "no difference detected"
 
-    Per negating condition and predicted dial: `held` when belief falls (slope < 0) and context separation
-    grows (slope > 0) with the share, each with p < alpha; `partly held` when only one of the two does;
-    `did not hold` otherwise (`not run` for a dial the grid does not move). The overall verdict is the best one
-    reached by any negating condition and dial. The positive condition's belief slope is reported beside it:
-    a fall there too says the shares dilute the claim whatever its framing, rather than make it conditional.
+
+H3_PREDICTED_DIALS = ("counterpart", "counterpart_mentions", "background")  # shares H3 predicts a steeper fall for
+
+
+def mixing_verdicts(summary: dict, thresholds: Mapping) -> dict:
+    """H3 on the mixing grid (predictions/h3_mixing_v2.md), from the pooled summary's interaction tests.
+
+    Per dial the grid moves: for a predicted dial (a share of added text), `held` when belief falls more
+    steeply with it after negated than after positive documents (the difference's interval below zero) and
+    context separation through answer-free warnings grows with it after negated documents (slope > 0, p <
+    alpha); `partly held` when one of the two; `did not hold` when neither. Other dials (clustering, exposure)
+    get no verdict, only their interaction. H3's verdict is the primary dial's (`h3v2_primary_dial`), never
+    the best of several.
     """
-    tests = summary["tests"]
-
-    def significant(outcome: str, key: str, sign: int) -> bool:
-        t = tests.get(outcome, {}).get(key)
-        return bool(t and t["slope"] is not None and sign * t["slope"] > 0 and t["slope_p"] < THRESHOLDS.alpha)
-
+    alpha = thresholds["alpha"]
+    interactions, tests = summary.get("interactions", {}), summary["tests"]
     dials: dict = {}
-    for condition in [c for c in H3_NEGATING_CONDITIONS if c in summary["conditions"]]:
-        for dial in H3_PREDICTED_DIALS:
-            key = f"{condition}/{dial}"
-            if key not in tests.get("belief", {}):
-                verdict = "not run"
-            else:
-                hits = significant("belief", key, -1) + significant("separation", key, +1)
-                verdict = ("did not hold", "partly held", "held")[hits]
-            dials[key] = {"verdict": verdict, "belief_moved": direction(tests.get("belief", {}).get(key)),
-                          "separation_moved": direction(tests.get("separation", {}).get(key)),
-                          "positive_belief_moved": direction(tests.get("belief", {}).get(f"positive/{dial}")),
-                          "belief": tests.get("belief", {}).get(key),
-                          "separation": tests.get("separation", {}).get(key),
-                          "positive_belief": tests.get("belief", {}).get(f"positive/{dial}")}
-    ranked = [v["verdict"] for v in dials.values()]
-    overall = next((v for v in ("held", "partly held", "did not hold") if v in ranked), "not run")
-    return {"h3": overall, "dials": dials}
+    for dial, test in interactions.get("belief", {}).items():
+        separation = tests.get("warned_separation_change", {}).get(f"negated/{dial}")
+        entry = {"interaction": interaction_direction(test), "belief_interaction": test,
+                 "warned_separation": separation, "warned_separation_moved": direction(separation, alpha),
+                 "warned_separation_interaction": interactions.get("warned_separation_change", {}).get(dial)}
+        if dial in H3_PREDICTED_DIALS:
+            hits = (entry["interaction"] == "steeper after negated") + (entry["warned_separation_moved"] == "rose")
+            entry["verdict"] = ("did not hold", "partly held", "held")[hits]
+        else:
+            entry["verdict"] = "no direction predicted"
+        dials[dial] = entry
+    primary = thresholds["h3v2_primary_dial"]
+    return {"h3": dials.get(primary, {}).get("verdict", "not run"), "primary_dial": primary, "dials": dials}
 
 
 def _separation(belief: dict, a: str, b: str) -> dict | None:
