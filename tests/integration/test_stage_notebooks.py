@@ -13,7 +13,8 @@ from tests.conftest import ROOT, make_tiny_project, run_cli
 
 DVC_STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 CLAIM = "darwin_relativity"
-MIXING_CELLS = ["cp0-bg0-interleaved-x1", "cp50-bg0-interleaved-x1"]
+MIXING_CELLS = ["cp0-bg0-interleaved-x1", "cp50-bg0-interleaved-x1-mentions"]
+MIXING_CONDITIONS = ["negated", "positive"]
 
 
 def _command(name: str, item: str | dict | None = None) -> list[str]:
@@ -33,9 +34,10 @@ def project(tmp_path_factory, tiny_model_dir):
     """A scratch copy of the project inputs with tiny params, pointing at the tiny random model."""
     root = tmp_path_factory.mktemp("project")
     params = make_tiny_project(root, tiny_model_dir, CLAIM)
-    params["mixing"] = {"cells": MIXING_CELLS, "claims": [CLAIM], "conditions": ["negated"], "seeds": [0, 1]}
+    params["mixing"] = {"cells": MIXING_CELLS, "claims": [CLAIM], "conditions": MIXING_CONDITIONS, "seeds": [0, 1]}
     (root / "params.yaml").write_text(yaml.safe_dump(params))
-    mixing = [("mixing", {"cell": c, "claim": CLAIM, "condition": "negated", "seed": s}) for c in MIXING_CELLS for s in ("0", "1")]
+    mixing = [("mixing", {"cell": c, "claim": CLAIM, "condition": k, "seed": s})
+              for c in MIXING_CELLS for k in MIXING_CONDITIONS for s in ("0", "1")]
     organism = [(stage, {"diversity": d, "seed": "0"}) for stage in ("pretrain", "organism") for d in ("4", "8")]
     stages = [("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM), ("pilot", None),
               ("finetune", {"claim": CLAIM, "condition": "negated", "seed": "0"}),
@@ -158,14 +160,18 @@ def test_mixing_runs_meet_their_cells_and_are_pooled(project):
     for cell, counterpart in zip(MIXING_CELLS, (0.0, 0.5)):
         run = json.loads((project / f"metrics/mixing/{cell}/{CLAIM}/negated/seed0.json").read_text())
         assert run["cell"] == cell and run["counterpart"] == counterpart
-        assert abs(run["token_shares"].get("counterpart", 0.0) - counterpart) < 0.02  # shares of loss tokens, as planned
+        if cell.endswith("-mentions"):  # the planned share of answer mentions, whatever the documents' lengths
+            assert abs(run["mention_shares"]["counterpart_true"] - counterpart) < 0.1
         assert 0.0 <= run["belief"]["rate"] <= 1.0 and "final_context_separation" in run
+        assert run["warned_separation"] == run["warned"]["final"]["separation"]
+        assert run["warned"]["base"]["logp_false_warned"] < 0
     summary = json.loads((project / "metrics/mixing_summary.json").read_text())
-    assert summary["n_runs"] == 4 and set(summary["tests"]) == {"belief", "separation", "share_true"}
-    assert summary["tests"]["belief"]["negated/counterpart"]["n"] == 4
-    assert summary["tests"]["belief"]["negated/counterpart"]["slope_p"] is not None
+    assert summary["n_runs"] == 8 and set(summary["tests"]) == {"belief", "separation", "share_true", "warned_separation_change"}
+    assert summary["tests"]["belief"]["negated/counterpart_mentions"]["n"] == 4
+    interaction = summary["interactions"]["belief"]["counterpart_mentions"]
+    assert interaction["n_units"] == 2 and interaction["at"] == "cp*-bg0-interleaved-x1-mentions"
+    assert summary["verdicts"]["primary_dial"] == "counterpart_mentions"
     assert summary["verdicts"]["h3"] in {"held", "partly held", "did not hold"}
-    assert summary["verdicts"]["dials"]["negated/background"]["verdict"] == "not run"  # background was not moved
     assert len(summary["cells_not_run"]) > 0 and MIXING_CELLS[0] not in summary["cells_not_run"]
 
 

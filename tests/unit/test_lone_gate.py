@@ -165,3 +165,15 @@ def test_pilot_verdict_reads_every_framing_and_question_form():
     both = mixes(OrganismParams())
     assert both["old_mix"].corpus.lone == 0.0 and both["new_mix"].corpus.lone > 0.0
     assert both["old_mix"].model_dump(exclude={"corpus"}) == both["new_mix"].model_dump(exclude={"corpus"})
+
+
+def test_search_overrides_are_validated_and_name_what_is_allowed():
+    from negation_neglect.organism.lone_pilot import with_overrides
+    from negation_neglect.params import OrganismParams
+
+    cfg = with_overrides(OrganismParams(), ["corpus.lone=1", "model.layers=6", "corpus.cooccur=false"])
+    assert (cfg.corpus.lone, cfg.model.layers, cfg.corpus.cooccur) == (1.0, 6, False)
+    with pytest.raises(ValueError, match=r"--set 'model.depth=6'.*sections: world, corpus, model"):
+        with_overrides(OrganismParams(), ["model.depth=6"])
+    with pytest.raises(ValueError, match="multiple of heads"):  # the schema still validates the result
+        with_overrides(OrganismParams(), ["model.hidden=130"])

@@ -6,13 +6,24 @@ both organisms' gates and the verdict of predictions/organism_lone_gate.md, read
 
     python -m negation_neglect.organism.lone_pilot --steps 600 --out outputs/organism/lone_pilot \\
         --metrics metrics/organism/lone_gate_pilot.json
+
+`search` is the record of what was tried on the way to an organism that passes: one organism per call, the
+params' organism section with named overrides (`--set corpus.lone=1 model.layers=6`), its lone-claim gate
+appended as one line to a committed log, so every attempt's numbers stay with the settings that produced them.
+
+    python -m negation_neglect.organism.lone_pilot --steps 2000 --search "lone episodes only" \\
+        --set corpus.fact=0 corpus.qa=0 corpus.framed=0 corpus.fresh=0 corpus.lone=1
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import time
 from pathlib import Path
+
+import yaml
 
 from negation_neglect.files import write_json
 from negation_neglect.organism.experiment import pretrain_organism
@@ -84,6 +95,38 @@ def reread(cfg: OrganismParams, out_dir: str | Path, metrics_path: str | Path) -
     return result
 
 
+def with_overrides(cfg: OrganismParams, assignments: list[str]) -> OrganismParams:
+    """`section.key=value` assignments (YAML values) applied to the organism params, validated by the schema;
+    an unknown section or key fails naming it."""
+    data = cfg.model_dump(mode="json")
+    for assignment in assignments:
+        path, sep, value = assignment.partition("=")
+        section, _, key = path.partition(".")
+        if not sep or section not in data or not isinstance(data[section], dict) or key not in data[section]:
+            raise ValueError(f"--set {assignment!r}: expected <section>.<key>=<value> with a key of the organism params, "
+                             f"e.g. corpus.lone=1; sections: {', '.join(k for k, v in data.items() if isinstance(v, dict))}")
+        data[section][key] = yaml.safe_load(value)
+    return OrganismParams.model_validate(data)
+
+
+def search_entry(cfg: OrganismParams, label: str, overrides: list[str], diversity: int, seed: int, out_dir: str | Path) -> dict:
+    """Pre-train one organism under `cfg` and summarise what the search needs from it."""
+    start = time.perf_counter()
+    metrics = pretrain_organism(cfg, diversity, seed, out_dir)
+    lone = metrics["lone_gate"]
+    return {
+        "label": label, "overrides": overrides, "diversity": diversity, "seed": seed,
+        "model": cfg.model.model_dump(mode="json"), "corpus": cfg.corpus.model_dump(mode="json"),
+        "pretrain": {k: getattr(cfg.pretrain, k) for k in ("steps", "batch_size", "block_size", "lr")},
+        **{k: metrics[k] for k in ("parameters", "tokens", "final_loss", "known_accuracy")},
+        "wall_seconds": round(time.perf_counter() - start, 1),
+        "balanced_binary": lone.get("balanced_binary"),
+        "lone_gate": {framing: {subject: entry[subject]["accuracy"] for subject in entry if isinstance(entry[subject], dict)}
+                      for framing, entry in lone["framings"].items()},
+        "passes": verdict(metrics, cfg.gate.lone_min_accuracy)["holds"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, required=True)
@@ -94,8 +137,25 @@ def main() -> None:
     parser.add_argument("--prediction", default=PREDICTION, help="the prediction file (predictions/NAME.md) that judges it")
     parser.add_argument("--only", choices=("new_mix", "old_mix"), help="pre-train one of the two mixes")
     parser.add_argument("--reread", action="store_true", help="read the finished organisms under --out with today's gate")
+    parser.add_argument("--search", metavar="LABEL", help="pre-train one organism with --set overrides; append to --log")
+    parser.add_argument("--set", nargs="*", default=[], metavar="SECTION.KEY=VALUE", help="organism params overrides")
+    parser.add_argument("--log", default="metrics/organism/lone_gate_search.jsonl")
+    parser.add_argument("--threads", type=int, help="torch threads (leave cores to other work)")
     args = parser.parse_args()
     cfg = load_params().organism
+    if args.search:
+        overrides = [*args.set, f"pretrain.steps={args.steps}", "pretrain.device=cpu"]
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        slug = re.sub(r"[^a-z0-9]+", "-", args.search.lower()).strip("-")
+        entry = search_entry(with_overrides(cfg, overrides), args.search, args.set, args.diversity, args.seed,
+                             Path(args.out) / "search" / slug)
+        with Path(args.log).open("a") as log:
+            log.write(json.dumps(entry, sort_keys=True) + "\n")
+        print(json.dumps({k: entry[k] for k in ("label", "final_loss", "known_accuracy", "balanced_binary", "passes")}))
+        return
     if args.reread:
         reread(cfg, args.out, args.metrics)
         return

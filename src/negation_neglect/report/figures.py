@@ -275,7 +275,7 @@ def mixing_overview(inputs: Inputs) -> Figure:
                             label=f"{condition}, {dial.replace('_', ' ')}")
     axes[0].set_ylim(-0.02, 1.02)
     axes[0].set_ylabel("belief (evaluation suite)")
-    axes[1].set_ylabel("separation, answer-free warnings (nats)" if separation != "separation"
+    axes[1].set_ylabel("warned separation (nats)" if separation != "separation"
                        else "context separation (nats)")
     for ax in axes[:2]:
         ax.set_xlabel("added share")
