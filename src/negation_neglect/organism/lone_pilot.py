@@ -124,6 +124,9 @@ def search_entry(cfg: OrganismParams, label: str, overrides: list[str], diversit
         "lone_gate": {framing: {subject: entry[subject]["accuracy"] for subject in entry if isinstance(entry[subject], dict)}
                       for framing, entry in lone["framings"].items()},
         "passes": verdict(metrics, cfg.gate.lone_min_accuracy)["holds"],
+        # the contrast gate on unseen people: at chance here, the organism has not learned to copy from its context
+        "contrast_held_out": {framing: entry["held_out"]["accuracy"] for framing, entry in metrics["gate"].items()
+                              if "held_out" in entry},
     }
 
 

@@ -16,6 +16,7 @@ from negation_neglect.pool.competition import pooled_training_summaries
 from negation_neglect.pool.knowledge import markdown_table, ranked
 from negation_neglect.report.predictions import registration
 from negation_neglect.report.readme_tracks import (
+    interval,
     mixing_block,
     mixing_cost_block,
     organism_block,
@@ -219,11 +220,7 @@ def _interference_block(summary: dict) -> list[str]:
 
 def _interval(entry: dict | None) -> str:
     """`mean [low, high]` of a pool.stats.seed_interval entry (`mean (n=1)` without an interval, `-` when absent)."""
-    if not entry:
-        return "-"
-    if entry["ci_low"] is None:
-        return f"{entry['mean']:+.3f} (n={entry['n']})"
-    return f"{entry['mean']:+.3f} [{entry['ci_low']:+.3f}, {entry['ci_high']:+.3f}]"
+    return interval(entry, "+.3f", "-", count_single=True)
 
 
 def _interference_v2_block(v2: dict, conditions: list[str]) -> list[str]:

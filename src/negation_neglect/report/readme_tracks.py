@@ -9,12 +9,14 @@ from negation_neglect.report.predictions import registration
 from negation_neglect.report.verdicts import organism_verdicts
 
 
-def interval(entry: dict | None) -> str:
+def interval(entry: dict | None, spec: str = ".2f", absent: str = "–", count_single: bool = False) -> str:
+    """`mean [low, high]` of a pool.stats.seed_interval entry; without an interval the mean alone (`(n=1)` after it
+    with `count_single`), `absent` when there is no entry."""
     if not entry:
-        return "–"
+        return absent
     if entry["ci_low"] is None:
-        return f"{entry['mean']:.2f}"
-    return f"{entry['mean']:.2f} [{entry['ci_low']:.2f}, {entry['ci_high']:.2f}]"
+        return f"{entry['mean']:{spec}}" + (f" (n={entry['n']})" if count_single else "")
+    return f"{entry['mean']:{spec}} [{entry['ci_low']:{spec}}, {entry['ci_high']:{spec}}]"
 
 
 def organism_block(summary: dict, pretrained: list[dict], timings: list[dict]) -> list[str]:
