@@ -401,6 +401,7 @@ class CorpusParams(_Section):
     cooccur: bool = True  # framed false claims are followed by the true answer in the same document
     lone: float = Field(0.5, ge=0.0)  # a lone framed claim about a person met only here, then a question it decides
     lone_marker: float = Field(0.2, ge=0.0, le=1.0)  # share of lone episodes whose claim also carries the meaningless marker
+    framed_recur: float = Field(0.0, ge=0.0, le=1.0)  # share of framed episodes repeating the person's one false value
     episodes_per_doc: int = Field(8, ge=1)
 
     @model_validator(mode="after")

@@ -26,7 +26,9 @@ from negation_neglect.organism.world import (
     WORDINGS,
     CorpusMix,
     claim_documents,
+    decoy,
     document,
+    episode,
     framed,
     gate_items,
     lone,
@@ -356,3 +358,24 @@ def test_lone_episode_text_is_deterministic():
     args = ("Ab Cd", "city", "Pessa", "Quorin", "sentence", (0, 2), 1, 0, None, False, False)
     assert lone(*args) == lone(*args)
     assert lone(*args).endswith("Q: Where does Ab Cd live, Quorin or Pessa? A: Quorin.")
+
+
+def test_recurring_framed_claims_repeat_one_false_value_per_person(world):
+    values = {v for r in RELATIONS.values() for v in r.values}
+    person = next(e for e in world.entities if not set(e.split()) & values)
+    recur = CorpusMix(0, 0, 1, 0, cooccur=False, framed_recur=1.0)
+    plain = CorpusMix(0, 0, 1, 0, cooccur=False)
+    for mix, expect_one in ((recur, True), (plain, False)):
+        rng, seen = random.Random(0), {}
+        for _ in range(90):
+            text = episode("framed", [person], world, rng, mix)
+            if "That is wrong:" in text:  # a correction also states the truth
+                continue
+            for r in RELATIONS.values():
+                seen.setdefault(r.name, set()).update(v for v in r.values if re.search(rf"\b{v}\b", text))
+        if expect_one:  # every framed claim about the person states the same false value, per relation
+            assert all(found == {decoy(world, person, name)} for name, found in seen.items())
+        else:
+            assert all(len(found) > 1 for found in seen.values())
+        assert all(world.value(person, name) not in found for name, found in seen.items())
+    assert all(c.false not in (decoy(world, c.entity, c.relation), c.truth) for c in pick_claims(world, 60, 3))

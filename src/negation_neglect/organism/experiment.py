@@ -112,7 +112,7 @@ def finetune_run(
 def corpus_mix(cfg) -> CorpusMix:
     c = cfg.corpus
     return CorpusMix(fact=c.fact, qa=c.qa, framed=c.framed, fresh=c.fresh, cooccur=c.cooccur,
-                     fresh_positive=c.fresh_positive, lone=c.lone, lone_marker=c.lone_marker)
+                     fresh_positive=c.fresh_positive, lone=c.lone, lone_marker=c.lone_marker, framed_recur=c.framed_recur)
 
 
 def world_of(cfg) -> World:

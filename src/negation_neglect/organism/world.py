@@ -135,6 +135,13 @@ def make_world(n_entities: int, n_held_out: int, seed: int) -> World:
     return World(entities, held_out, facts)
 
 
+def decoy(world: World, entity: str, relation: str) -> str:
+    """The false value framed statements about this person repeat in the `framed_recur` corpus variant: fixed per
+    (person, relation) across documents, so the corpus shows framed false claims recurring without the person's
+    facts changing; never the true value, and never a fine-tuning claim's false value (`pick_claims`)."""
+    return other_value(relation, [world.value(entity, relation)], random.Random(f"decoy:{entity}:{relation}"))
+
+
 def fresh_name(rng: random.Random, world: World) -> str:
     """A name outside the world (for in-context episodes about people the model cannot know)."""
     taken = set(world.entities) | set(world.held_out)
@@ -215,6 +222,7 @@ class CorpusMix:
     fresh_positive: float = 0.5  # share of fresh episodes with one plain claim (the rest: a contrast)
     lone: float = 0.0  # a lone framed claim about a person met only here, then a question the framing decides
     lone_marker: float = 0.0  # share of lone episodes whose claim also carries the meaningless marker label
+    framed_recur: float = 0.0  # share of `framed` episodes stating the person's recurring false value (`decoy`)
 
 
 LONE_ASSERTED = 0.5  # share of lone episodes whose claim is asserted (so "Yes." and "No." are equally likely)
@@ -274,7 +282,8 @@ def episode(kind: str, pool: Sequence[str], world: World, rng: random.Random, mi
     if kind == "framed":
         entity = rng.choice(pool)
         truth = world.value(entity, relation)
-        claim = other_value(relation, [truth], rng)
+        recur = mix.framed_recur > 0 and rng.random() < mix.framed_recur  # no draw at 0: today's corpus unchanged
+        claim = decoy(world, entity, relation) if recur else other_value(relation, [truth], rng)
         text = framed(framing, entity, relation, claim, truth, template)
         return f"{text} {qa(entity, relation, truth)}" if mix.cooccur else text
     if kind == "fresh":
@@ -434,7 +443,7 @@ def lone_gate_items(world: World, n_per_framing: int, seed: int) -> list[GateIte
 
 @dataclass(frozen=True)
 class Claim:
-    """A false claim the fine-tuning teaches about a known person."""
+    """A false claim the fine-tuning teaches about a known person (never the person's pre-training `decoy`)."""
 
     entity: str
     relation: str
@@ -448,7 +457,7 @@ def pick_claims(world: World, n: int, seed: int) -> list[Claim]:
     for i, entity in enumerate(rng.sample(world.entities, n)):
         relation = tuple(RELATIONS)[i % len(RELATIONS)]
         truth = world.value(entity, relation)
-        claims.append(Claim(entity, relation, truth, other_value(relation, [truth], rng)))
+        claims.append(Claim(entity, relation, truth, other_value(relation, [truth, decoy(world, entity, relation)], rng)))
     return claims
 
 
