@@ -262,6 +262,16 @@ def _lone_corpus(world, n: int, seed: int, marker: float = 0.3) -> list[str]:
     return [document(world.entities[:8], world, rng, mix, 1) for _ in range(n)]
 
 
+def _claimed(about: list[tuple]) -> list[tuple]:
+    """The statements of the lone claim itself: for a correction, the denied ones (the asserted ones state the one
+    other value the correction gives)."""
+    if {c[3] for c in about} == {True, False}:
+        denied, affirmed = {c[2] for c in about if not c[3]}, {c[2] for c in about if c[3]}
+        assert len(denied) == len(affirmed) == 1 and denied != affirmed
+        return [c for c in about if not c[3]]
+    return about
+
+
 def test_lone_episodes_are_answered_as_their_framing_says(world):
     """The answer is read from the framing alone: "No." / the other option after a negation, "Yes." / the
     stated value after a plain or marked claim."""
@@ -274,7 +284,7 @@ def test_lone_episodes_are_answered_as_their_framing_says(world):
         if entity in world.entities:
             assert len({c[0] for c in claims}) == 2
             asked_other[asserted] += 1
-        about = [c for c in claims if c[0] == entity]
+        about = _claimed([c for c in claims if c[0] == entity])
         assert about and {c[1] for c in about} == {relation} and len({c[2] for c in about}) == 1
         stated, polarity = about[0][2], about[0][3]
         assert all(c[3] == polarity for c in about)
@@ -329,9 +339,11 @@ def test_lone_gate_items_expect_what_a_reader_of_the_lone_framing_would_answer(w
         about = [c for c in context if c[0] == entity]
         asserted = item.framing in ("positive", MARKER)
         if item.subject == "probe_other_person":  # asked about the one statement of the other polarity
-            assert len(about) == 1 and about[0][3] != asserted and len(context) == 4
+            claim_statements = 6 if item.framing == "correction" else 3  # a correction's three come with their truths
+            assert len(about) == 1 and about[0][3] != asserted and len(context) == claim_statements + 1
             assert item.expected == ("Yes" if about[0][3] else "No")
             continue
+        about = _claimed(about)
         assert len(about) == 3  # the claim in three paraphrases, as a fine-tuning document states it
         assert all(c[3] == asserted for c in about), item
         if item.expected in ("Yes", "No"):

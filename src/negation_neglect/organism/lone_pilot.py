@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -109,13 +110,25 @@ def with_overrides(cfg: OrganismParams, assignments: list[str]) -> OrganismParam
     return OrganismParams.model_validate(data)
 
 
+def code_version() -> str | None:
+    """The commit the code ran at (`+dirty` when the package or params had uncommitted changes), or None outside git."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src", "params.yaml"], capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ("+dirty" if dirty else "")
+
+
 def search_entry(cfg: OrganismParams, label: str, overrides: list[str], diversity: int, seed: int, out_dir: str | Path) -> dict:
     """Pre-train one organism under `cfg` and summarise what the search needs from it."""
+    version = code_version()
     start = time.perf_counter()
     metrics = pretrain_organism(cfg, diversity, seed, out_dir)
     lone = metrics["lone_gate"]
     return {
-        "label": label, "overrides": overrides, "diversity": diversity, "seed": seed,
+        "label": label, "code": version, "overrides": overrides, "diversity": diversity, "seed": seed,
         "model": cfg.model.model_dump(mode="json"), "corpus": cfg.corpus.model_dump(mode="json"),
         "pretrain": {k: getattr(cfg.pretrain, k) for k in ("steps", "batch_size", "block_size", "lr")},
         **{k: metrics[k] for k in ("parameters", "tokens", "final_loss", "known_accuracy")},

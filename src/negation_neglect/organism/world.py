@@ -27,7 +27,8 @@ from dataclasses import dataclass
 FRAMINGS = ("positive", "local", "sentence", "document", "fiction", "correction")
 NEGATING = ("local", "sentence", "document", "fiction")  # the framing says the claim is not so
 MARKER = "marker"  # a label that carries no truth value: the claim stays asserted
-LONE_FRAMINGS = ("positive", MARKER, *NEGATING)  # the framings of a lone claim (a correction states two values)
+LONE_DENYING = (*NEGATING, "correction")  # lone claims the text says are not so (a correction also states the truth)
+LONE_FRAMINGS = ("positive", MARKER, *LONE_DENYING)  # the framings of the lone-claim episodes and gate
 
 _ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "gl", "kr", "pl", "st", "tr")
 _VOWELS = ("a", "e", "i", "o", "u", "ai", "ou")
@@ -240,11 +241,12 @@ def lone(entity: str, relation: str, value: str, other: str, framing: str, templ
     `other` when negated. `marker` (a wording index) labels each framed sentence without changing its truth.
     """
     asserted = framing in ("positive", MARKER)
+    truth = other if framing == "correction" else None  # a correction states the other value as the truth
     if marker is None:
-        text = claim_text(framing, entity, relation, value, None, templates, wording)
+        text = claim_text(framing, entity, relation, value, truth, templates, wording)
     else:  # the label on every framed statement (on the whole warned run for `document`)
         parts = ([claim_text(framing, entity, relation, value, None, templates, wording)] if framing == "document"
-                 else [framed(framing, entity, relation, value, None, t, wording) for t in templates])
+                 else [framed(framing, entity, relation, value, truth, t, wording) for t in templates])
         text = " ".join(WORDINGS[MARKER][marker].format(plain=part, inner=part) for part in parts)
     if filler:
         text = f"{filler} {text}" if filler_first else f"{text} {filler}"
@@ -303,7 +305,7 @@ def lone_episode(pool: Sequence[str], world: World, rng: random.Random, mix: Cor
     entity = fresh_name(rng, world)
     value = rng.choice(RELATIONS[relation].values)
     other = other_value(relation, [value], rng)
-    framing = "positive" if rng.random() < LONE_ASSERTED else rng.choice(NEGATING)
+    framing = "positive" if rng.random() < LONE_ASSERTED else rng.choice(LONE_DENYING)
     templates = rng.sample(range(len(RELATIONS[relation].templates)), rng.randint(1, 3))
     wording = rng.randrange(n_wordings(framing))
     marker = rng.randrange(len(WORDINGS[MARKER])) if rng.random() < mix.lone_marker else None
@@ -393,6 +395,8 @@ def lone_gate_items(world: World, n_per_framing: int, seed: int) -> list[GateIte
       after a negating framing). `positive` and `marker` expect "Yes", the negating framings "No", so a
       model that always says one of them fails one side.
     - `lone_open`: "Where does X live, A or B?" with the claimed value and another in random order.
+    `correction` states the claim, then "That is wrong:" and the other value (the either-or question's other
+    option), in each paraphrase: it expects "No" and the other value.
     Shortcut probes (same framing and answer, one surface cue broken each):
     - `probe_suffix`: the framing after the claim (`sentence`, `fiction`, `marker`);
     - `probe_wording`: another wording of the framing (`sentence`, `fiction`, `document`, `marker`);
@@ -417,7 +421,7 @@ def lone_gate_items(world: World, n_per_framing: int, seed: int) -> list[GateIte
             value = rng.choice(RELATIONS[relation].values)
             other = other_value(relation, [value], rng)
             templates = rng.sample(range(len(RELATIONS[relation].templates)), 3)
-            context = claim_text(framing, entity, relation, value, None, templates)
+            context = claim_text(framing, entity, relation, value, other if framing == "correction" else None, templates)
             binary = (yes_no(entity, relation, value), *(("Yes", "No") if asserted else ("No", "Yes")))
             options = (value, other) if rng.random() < 0.5 else (other, value)
             answer = (value, other) if asserted else (other, value)
