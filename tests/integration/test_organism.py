@@ -63,7 +63,7 @@ def test_pretraining_resumes_to_the_same_model(cfg, tmp_path):
     full = pretrain_organism(cfg, 8, 0, tmp_path / "a")
     assert full["finished"] and full["steps"] == 6
     assert set(full["gate"]) == {"positive", "local", "sentence", "document", "fiction", "correction"}
-    assert set(full["lone_gate"]["framings"]) == {"positive", "marker", "local", "sentence", "document", "fiction"}
+    assert set(full["lone_gate"]["framings"]) == {"positive", "marker", "local", "sentence", "document", "fiction", "correction"}
     assert full["lone_gate"]["framings"]["sentence"]["lone_binary"]["n"] == 3
     assert 0.0 <= full["known_accuracy"] <= 1.0
     partial = pretrain_organism(cfg, 8, 0, tmp_path / "b", stop_after=3)
