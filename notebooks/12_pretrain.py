@@ -19,7 +19,9 @@
 # instrument, stated in paraphrases, with false claims that are always framed (local negation, "It is
 # false that ...", a document-level warning, a made-up story, a correction) and, for people met only
 # inside one document, questions that can be answered only by reading the framing. DVC runs this
-# notebook once per pre-training dial setting: `diversity` (world people per batch) x `seed`.
+# notebook once per pre-training dial setting: `diversity` (world people per batch) x `seed` x `corpus_variant`
+# (`plain`: a framed false claim is drawn afresh every time; `recurring`: part of the framed false claims about a
+# person repeat one value across documents, as fine-tuning documents repeat theirs, `corpus.framed_recur`).
 #
 # Besides these, the corpus holds *lone-claim* episodes (`corpus.lone`): one claim about a person met only in
 # that document, under a single framing, then a yes/no question ("Does X live in V?" -> "No." after a
@@ -52,9 +54,10 @@ from negation_neglect.params import defaults
 organism = defaults("organism")
 diversity = "32"
 seed = "0"
-out_dir = "outputs/organism/div32-seed0"
-metrics_path = "metrics/organism/pretrain/div32-seed0.json"
-timing_path = "metrics/organism/timing/div32-seed0.json"
+corpus_variant = "plain"
+out_dir = "outputs/organism/div32-seed0-plain"
+metrics_path = "metrics/organism/pretrain/div32-seed0-plain.json"
+timing_path = "metrics/organism/timing/div32-seed0-plain.json"
 
 # %%
 import matplotlib.pyplot as plt
@@ -66,7 +69,7 @@ from negation_neglect.organism.experiment import pretrain_organism
 from negation_neglect.params import OrganismParams
 
 cfg = OrganismParams(**organism)
-metrics = pretrain_organism(cfg, int(diversity), int(seed), out_dir)
+metrics = pretrain_organism(cfg, int(diversity), int(seed), out_dir, corpus_variant=corpus_variant)
 timing = {k: metrics.pop(k) for k in ("train_seconds", "tokens_per_second", "device")}  # machine-dependent
 write_json(metrics_path, metrics)
 write_json(timing_path, timing)  # kept apart so the executed notebook and the metrics stay byte-stable
@@ -81,7 +84,7 @@ fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
 ax.plot(curve["step"], curve["loss"])
 ax.set_xlabel("optimizer step")
 ax.set_ylabel("cross-entropy (nats per token)")
-ax.set_title(f"diversity {diversity} (world people per batch) · seed {seed}")
+ax.set_title(f"diversity {diversity} (world people per batch) · seed {seed} · {corpus_variant} corpus")
 plt.show()
 
 # %% [markdown]

@@ -28,8 +28,8 @@
 # where nothing does: there a reader's belief in the stated value rises after a plain document (`lift`,
 # log P(stated | document) - log P(stated | none), above 0) and does not after a negated one.
 #
-# **Prediction (H4).** For every negating framing the organism understands in context (gate, notebook
-# 12), fine-tuning still makes it believe the claim: belief on neutral prompts ends at or above 0.5
+# **Prediction (H4).** For every negating framing the organism understands in context (the lone-claim gate
+# with its controls, notebook 12), fine-tuning still makes it believe the claim: belief on neutral prompts ends at or above 0.5
 # while the in-context control (the same documents read, not trained on) stays near the base rate.
 # Refuted for a framing if belief after fine-tuning stays below 0.5. Replay is predicted to lower
 # belief under the negating framings (the H3 pressure); refuted if it does not.
@@ -42,11 +42,12 @@ from negation_neglect.params import defaults
 organism = defaults("organism")
 diversity = "32"
 seed = "0"
-model_dir = "outputs/organism/div32-seed0/model"
-pretrain_metrics_path = "metrics/organism/pretrain/div32-seed0.json"
-work_dir = "outputs/organism/div32-seed0/finetune"
-metrics_path = "metrics/organism/finetune/div32-seed0.json"
-curves_path = "metrics/organism/finetune/div32-seed0_curves.csv"
+corpus_variant = "plain"
+model_dir = "outputs/organism/div32-seed0-plain/model"
+pretrain_metrics_path = "metrics/organism/pretrain/div32-seed0-plain.json"
+work_dir = "outputs/organism/div32-seed0-plain/finetune"
+metrics_path = "metrics/organism/finetune/div32-seed0-plain.json"
+curves_path = "metrics/organism/finetune/div32-seed0-plain_curves.csv"
 
 # %%
 import matplotlib.pyplot as plt
@@ -55,13 +56,13 @@ from IPython.display import Markdown, display
 
 from negation_neglect.files import read_json, write_json
 from negation_neglect.organism.experiment import run_experiment
-from negation_neglect.organism.world import NEGATING
+from negation_neglect.organism.world import LONE_DENYING
 from negation_neglect.params import OrganismParams
 
 cfg = OrganismParams(**organism)
-summary, curves = run_experiment(cfg, model_dir, work_dir, f"{work_dir}/done.jsonl")
+summary, curves = run_experiment(cfg, model_dir, work_dir, f"{work_dir}/done.jsonl", corpus_variant=corpus_variant)
 gate = read_json(pretrain_metrics_path)["gate"]
-write_json(metrics_path, {"diversity": int(diversity), "seed": int(seed), **summary})
+write_json(metrics_path, {"diversity": int(diversity), "seed": int(seed), "corpus_variant": corpus_variant, **summary})
 curves = pd.DataFrame(curves)
 curves.to_csv(curves_path, index=False, float_format="%.5g", lineterminator="\n")
 
@@ -113,24 +114,28 @@ plt.show()
 # ## Verdict
 
 # %%
+def understood(condition: str) -> bool:
+    """The lone-claim gate with its controls (notebook 12); False for an organism measured before it existed."""
+    return bool(lone_gate.get(condition, {}).get("passes_with_controls", False))
+
+
 lines = []
-for condition in [c for c in cfg.finetune.conditions if c in NEGATING]:
+for condition in [c for c in cfg.finetune.conditions if c in LONE_DENYING]:
     mine = final[final["condition"] == condition]
-    understood = gate[condition]["passes"]
     beliefs = ", ".join(f"{v} {b:.2f}" for v, b in zip(mine["variant"], mine["belief"]))
-    lines.append(f"- `{condition}` (gate {'passed' if understood else 'failed'}; in context "
+    lines.append(f"- `{condition}` (lone-claim gate {'passed' if understood(condition) else 'failed'}; in context "
                  f"{summary['in_context'][condition]['belief']:.2f}): belief after training {beliefs}.")
-negating = final[final["condition"].isin(NEGATING)]
-passed = negating[[gate[c]["passes"] for c in negating["condition"]]]
+negating = final[final["condition"].isin(LONE_DENYING)]
+passed = negating[[understood(c) for c in negating["condition"]]]
 held = len(passed) > 0 and bool((passed["belief"] >= 0.5).all())
 display(Markdown(
     f"- Base belief {summary['base']['belief']:.2f}; positive condition after training: "
     + ", ".join(f"{v} {b:.2f}" for v, b in zip(final[final['condition'] == 'positive']['variant'],
                                              final[final['condition'] == 'positive']['belief'])) + ".\n"
     + "\n".join(lines) + "\n"
-    + ("**Verdict on this organism: no negating framing passed the gate, so neglect cannot be told apart from "
+    + ("**Verdict on this organism: no negating framing passed the lone-claim gate, so neglect cannot be told apart from "
        "incomprehension here.**" if len(passed) == 0 else
        f"**Verdict on this organism: {'the prediction holds' if held else 'the prediction is refuted'}** for the "
-       f"framings that pass the gate (belief >= 0.5 in {int((passed['belief'] >= 0.5).sum())} of {len(passed)} runs).")
+       f"framings that pass the lone-claim gate (belief >= 0.5 in {int((passed['belief'] >= 0.5).sum())} of {len(passed)} runs).")
     + " Pooled over seeds and diversity levels in notebook 14."
 ))

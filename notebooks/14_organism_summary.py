@@ -48,17 +48,18 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from negation_neglect.files import read_json, write_json
+from negation_neglect.layout import organism_key
 from negation_neglect.organism.pool import pool_organisms
-from negation_neglect.organism.world import NEGATING
+from negation_neglect.organism.world import LONE_DENYING
 from negation_neglect.params import OrganismParams
 from negation_neglect.report.style import colour
 from negation_neglect.report.verdicts import organism_verdicts
 
 cfg = OrganismParams(**organism)
-names = [f"div{d}-seed{s}" for d in cfg.pretrain.diversities for s in cfg.pretrain.seeds]
+names = [organism_key(d, s, v) for d in cfg.pretrain.diversities for s in cfg.pretrain.seeds for v in cfg.pretrain.corpus_variants]
 pretrained = [read_json(f"{metrics_dir}/pretrain/{n}.json") for n in names]
 finetuned = [read_json(f"{metrics_dir}/finetune/{n}.json") for n in names]
-negating = [c for c in cfg.finetune.conditions if c in NEGATING]
+negating = [c for c in cfg.finetune.conditions if c in LONE_DENYING]
 summary, table = pool_organisms(pretrained, finetuned, negating)
 table = pd.DataFrame(table)
 write_json(summary_path, summary)

@@ -4,7 +4,7 @@ Stages receive their paths from dvc.yaml (`-p NAME PATH`, because DVC must know 
 and a test checks that every stage's paths there are the ones `stage_paths` gives; pooling, figures and
 reports find per-run files through the functions below instead of rebuilding them by hand. A run is
 addressed by its grid key (`claim/condition/seedN`, prefixed by the cell in the mixing grid); an organism
-by `div<diversity>-seed<seed>`.
+by `div<diversity>-seed<seed>-<corpus variant>`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ def run_key(claim: str, condition: str, seed: int | str, cell: str | None = None
     return f"{cell}/{key}" if cell is not None else key
 
 
-def organism_key(diversity: int | str, seed: int | str) -> str:
-    return f"div{diversity}-seed{seed}"
+def organism_key(diversity: int | str, seed: int | str, corpus_variant: str) -> str:
+    """`div32-seed0-plain`: pre-training diversity, seed and corpus variant (organism.pretrain.corpus_variants)."""
+    return f"div{diversity}-seed{seed}-{corpus_variant}"
 
 
 # --- per-run files, relative to a metrics folder (a test's temporary folder or the repository's) ----------
@@ -62,9 +63,9 @@ def mixing_run(mixing_dir: str | Path, cell: str, claim: str, condition: str, se
     return Path(mixing_dir) / run_key(claim, condition, seed, cell)
 
 
-def organism_metrics(organism_dir: str | Path, kind: str, diversity: int | str, seed: int | str) -> Path:
-    """metrics/organism/<pretrain|finetune|timing>/div<d>-seed<s>.json"""
-    return Path(organism_dir) / kind / f"{organism_key(diversity, seed)}.json"
+def organism_metrics(organism_dir: str | Path, kind: str, diversity: int | str, seed: int | str, corpus_variant: str) -> Path:
+    """metrics/organism/<pretrain|finetune|timing>/div<d>-seed<s>-<variant>.json"""
+    return Path(organism_dir) / kind / f"{organism_key(diversity, seed, corpus_variant)}.json"
 
 
 # --- each stage's paths, exactly as dvc.yaml passes them -------------------------------------------------
@@ -107,17 +108,18 @@ def _mixing(cell: str, claim: str, condition: str, seed: str) -> dict[str, str]:
             "metrics_path": f"{metrics}.json", "competition_path": f"{metrics}.csv"}
 
 
-def _pretrain(diversity: str, seed: str) -> dict[str, str]:
-    return {"out_dir": f"outputs/organism/{organism_key(diversity, seed)}",
-            "metrics_path": organism_metrics(f"{METRICS}/organism", "pretrain", diversity, seed).as_posix(),
-            "timing_path": organism_metrics(f"{METRICS}/organism", "timing", diversity, seed).as_posix()}
+def _pretrain(diversity: str, seed: str, corpus_variant: str) -> dict[str, str]:
+    return {"out_dir": f"outputs/organism/{organism_key(diversity, seed, corpus_variant)}",
+            "metrics_path": organism_metrics(f"{METRICS}/organism", "pretrain", diversity, seed, corpus_variant).as_posix(),
+            "timing_path": organism_metrics(f"{METRICS}/organism", "timing", diversity, seed, corpus_variant).as_posix()}
 
 
-def _organism(diversity: str, seed: str) -> dict[str, str]:
-    folder = f"outputs/organism/{organism_key(diversity, seed)}"
-    finetune = organism_metrics(f"{METRICS}/organism", "finetune", diversity, seed).as_posix()
+def _organism(diversity: str, seed: str, corpus_variant: str) -> dict[str, str]:
+    folder = f"outputs/organism/{organism_key(diversity, seed, corpus_variant)}"
+    finetune = organism_metrics(f"{METRICS}/organism", "finetune", diversity, seed, corpus_variant).as_posix()
     return {"model_dir": f"{folder}/model", "work_dir": f"{folder}/finetune",
-            "pretrain_metrics_path": organism_metrics(f"{METRICS}/organism", "pretrain", diversity, seed).as_posix(),
+            "pretrain_metrics_path": organism_metrics(f"{METRICS}/organism", "pretrain", diversity, seed,
+                                                      corpus_variant).as_posix(),
             "metrics_path": finetune, "curves_path": finetune.removesuffix(".json") + "_curves.csv"}
 
 

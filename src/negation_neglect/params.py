@@ -390,6 +390,9 @@ class WorldParams(_Section):
     seed: int = 0
 
 
+CORPUS_VARIANTS = ("plain", "recurring")  # organism corpora: framed false claims never repeat / repeat per person
+
+
 class CorpusParams(_Section):
     """Relative weights of pre-training episodes (see world.CorpusMix)."""
 
@@ -401,7 +404,8 @@ class CorpusParams(_Section):
     cooccur: bool = True  # framed false claims are followed by the true answer in the same document
     lone: float = Field(0.5, ge=0.0)  # a lone framed claim about a person met only here, then a question it decides
     lone_marker: float = Field(0.2, ge=0.0, le=1.0)  # share of lone episodes whose claim also carries the meaningless marker
-    framed_recur: float = Field(0.0, ge=0.0, le=1.0)  # share of framed episodes repeating the person's one false value
+    framed_recur: float = Field(0.5, ge=0.0, le=1.0)  # in `recurring` organisms: share of framed episodes repeating
+    # the person's one false value (world.decoy); `plain` organisms never repeat one
     episodes_per_doc: int = Field(8, ge=1)
 
     @model_validator(mode="after")
@@ -427,11 +431,12 @@ class OrganismModelParams(_Section):
 
 
 class PretrainParams(_Section):
-    """Pre-training from scratch: one DVC stage per (diversity, seed)."""
+    """Pre-training from scratch: one DVC stage per (diversity, seed, corpus variant)."""
 
     diversities: tuple[int, ...] = Field((8, 32, 240), min_length=1, strict=False)  # world people per batch
     seeds: tuple[int, ...] = Field((0, 1, 2), min_length=1, strict=False)  # model init and data order
-    steps: int = Field(3000, ge=1)
+    corpus_variants: tuple[Literal[CORPUS_VARIANTS], ...] = Field(CORPUS_VARIANTS, min_length=1, strict=False)  # type: ignore[valid-type]
+    steps: int = Field(4000, ge=1)
     batch_size: int = Field(32, ge=1)  # rows per step
     block_size: int = Field(128, ge=16)  # tokens per row
     lr: float = Field(0.003, gt=0.0, le=1.0)
@@ -487,6 +492,8 @@ class OrganismParams(_Section):
 
     @model_validator(mode="after")
     def _fits(self) -> OrganismParams:
+        if "recurring" in self.pretrain.corpus_variants and self.corpus.framed_recur <= 0:
+            raise ValueError("organism.corpus.framed_recur must be above 0 when pretrain.corpus_variants names `recurring`")
         if max(self.pretrain.diversities) > self.world.n_entities:
             raise ValueError(f"pretrain.diversities may not exceed world.n_entities ({self.world.n_entities})")
         if self.finetune.n_claims + self.finetune.n_spillover > self.world.n_entities:

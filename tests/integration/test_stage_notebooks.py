@@ -38,7 +38,8 @@ def project(tmp_path_factory, tiny_model_dir):
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     mixing = [("mixing", {"cell": c, "claim": CLAIM, "condition": k, "seed": s})
               for c in MIXING_CELLS for k in MIXING_CONDITIONS for s in ("0", "1")]
-    organism = [(stage, {"diversity": d, "seed": "0"}) for stage in ("pretrain", "organism") for d in ("4", "8")]
+    organism = [(stage, {"diversity": d, "seed": "0", "corpus_variant": v})
+                for stage in ("pretrain", "organism") for d in ("4", "8") for v in ("plain", "recurring")]
     stages = [("prepare_model", None), ("precheck_knowledge", None), ("background", None), ("synthesize", CLAIM), ("pilot", None),
               ("finetune", {"claim": CLAIM, "condition": "negated", "seed": "0"}),
               ("evaluate", {"claim": CLAIM, "condition": "negated", "seed": "0"}), ("competition", None),
@@ -177,19 +178,23 @@ def test_mixing_runs_meet_their_cells_and_are_pooled(project):
 
 def test_organism_stages_write_gate_experiment_and_pooled_tests(project):
     for d in (4, 8):
-        pre = json.loads((project / f"metrics/organism/pretrain/div{d}-seed0.json").read_text())
-        assert pre["diversity"] == d and set(pre["gate"]) >= {"positive", "sentence", "document"}
-        assert (project / f"outputs/organism/div{d}-seed0/model/config.json").is_file()
-        exp = json.loads((project / f"metrics/organism/finetune/div{d}-seed0.json").read_text())
-        assert [(r["condition"], r["variant"]) for r in exp["runs"]] == [
-            ("positive", "full"), ("positive", "full_replay"), ("sentence", "full"), ("sentence", "full_replay")]
-        header = (project / f"metrics/organism/finetune/div{d}-seed0_curves.csv").read_text().splitlines()[0]
-        assert header.startswith("condition,variant,seed,step,belief")
+        for v in ("plain", "recurring"):
+            pre = json.loads((project / f"metrics/organism/pretrain/div{d}-seed0-{v}.json").read_text())
+            assert pre["diversity"] == d and pre["corpus_variant"] == v and set(pre["gate"]) >= {"positive", "sentence", "document"}
+            assert (project / f"outputs/organism/div{d}-seed0-{v}/model/config.json").is_file()
+            exp = json.loads((project / f"metrics/organism/finetune/div{d}-seed0-{v}.json").read_text())
+            assert exp["corpus_variant"] == v
+            assert [(r["condition"], r["variant"]) for r in exp["runs"]] == [
+                ("positive", "full"), ("positive", "full_replay"), ("sentence", "full"), ("sentence", "full_replay")]
+            header = (project / f"metrics/organism/finetune/div{d}-seed0-{v}_curves.csv").read_text().splitlines()[0]
+            assert header.startswith("condition,variant,seed,step,belief")
     summary = json.loads((project / "metrics/organism_summary.json").read_text())
-    assert summary["n_organisms"] == 2 and summary["replay_test"]["n"] == 2
+    assert summary["n_organisms"] == 4 and summary["corpus_variants"] == ["plain", "recurring"]
+    assert summary["replay_test"]["n"] == 2  # plain organisms: sentence x (full, full_replay) pairs
+    assert summary["recurring_test"]["n"] == 4  # recurring minus plain, paired by diversity, condition and variant
     assert {"belief/full", "separation/full", "gate_held_out/negating"} <= set(summary["diversity_tests"])
     table = (project / "metrics/organism_summary.csv").read_text().splitlines()
-    assert len(table) == 1 + 2 * 2 * 2  # diversity x condition x variant
+    assert len(table) == 1 + 2 * 2 * 2 * 2  # corpus variant x diversity x condition x variant
 
 
 def test_executed_notebooks_have_no_errors(project):

@@ -11,7 +11,7 @@ from negation_neglect import layout
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-GRID_KEYS = {"claim", "condition", "seed", "cell", "diversity"}
+GRID_KEYS = {"claim", "condition", "seed", "cell", "diversity", "corpus_variant"}
 
 
 def _passed(cmd: str) -> dict[str, str]:
@@ -43,7 +43,7 @@ def test_run_keys_match_the_folders_of_the_grid():
     assert layout.belief("m", "c", "negated", 2) == Path("m/belief/c/negated/seed2.json")
     assert layout.mixing_run("m/mixing", "cp0-bg0-interleaved-x2", "c", "positive", 1) == Path(
         "m/mixing/cp0-bg0-interleaved-x2/c/positive/seed1")
-    assert re.fullmatch(r"div8-seed0", layout.organism_key(8, 0))
+    assert layout.organism_key(8, 0, "recurring") == "div8-seed0-recurring"
 
 
 def _parameters_cell(notebook: Path) -> dict[str, object]:

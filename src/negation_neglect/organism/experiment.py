@@ -109,30 +109,35 @@ def finetune_run(
 # --- the stages, as functions (notebooks narrate them; a GPU script calls them directly) -------------
 
 
-def corpus_mix(cfg) -> CorpusMix:
+def corpus_mix(cfg, corpus_variant: str = "plain") -> CorpusMix:
+    """The episode mix of a `plain` organism's corpus, or of a `recurring` one (framed false claims repeat per person)."""
     c = cfg.corpus
     return CorpusMix(fact=c.fact, qa=c.qa, framed=c.framed, fresh=c.fresh, cooccur=c.cooccur,
-                     fresh_positive=c.fresh_positive, lone=c.lone, lone_marker=c.lone_marker, framed_recur=c.framed_recur)
+                     fresh_positive=c.fresh_positive, lone=c.lone, lone_marker=c.lone_marker,
+                     framed_recur=c.framed_recur if corpus_variant == "recurring" else 0.0)
 
 
 def world_of(cfg) -> World:
     return make_world(cfg.world.n_entities, cfg.world.n_held_out, cfg.world.seed)
 
 
-def pretrain_organism(cfg, diversity: int, seed: int, out_dir: str | Path, stop_after: int | None = None) -> dict:
+def pretrain_organism(cfg, diversity: int, seed: int, out_dir: str | Path, stop_after: int | None = None,
+                      corpus_variant: str = "plain") -> dict:
     """Fit the tokenizer, pre-train one organism (resumable), run the gate; return its metrics.
 
-    `cfg` is `params.OrganismParams`. The tokenizer depends on the world only (not on the diversity or
-    the seed), so every organism of a sweep shares one vocabulary.
+    `cfg` is `params.OrganismParams`. The tokenizer is fitted on the plain corpus of the world (not on the
+    diversity, the seed or the corpus variant), so every organism of a sweep shares one vocabulary.
     """
-    world, mix, p, m = world_of(cfg), corpus_mix(cfg), cfg.pretrain, cfg.model
-    tokenizer = train_tokenizer(corpus_sample(world, mix, m.tokenizer_docs, cfg.corpus.episodes_per_doc, seed=-1), m.vocab_size)
+    world, mix, p, m = world_of(cfg), corpus_mix(cfg, corpus_variant), cfg.pretrain, cfg.model
+    tokenizer = train_tokenizer(corpus_sample(world, corpus_mix(cfg), m.tokenizer_docs, cfg.corpus.episodes_per_doc, seed=-1),
+                                m.vocab_size)
     size = ModelSize(hidden=m.hidden, layers=m.layers, heads=m.heads, intermediate=m.intermediate)
     model = build_model(tokenizer, size, p.block_size, seed)
     run = FullSettings(lr=p.lr, warmup_ratio=p.warmup_ratio, min_lr_ratio=p.min_lr_ratio, weight_decay=p.weight_decay,
                        grad_clip=p.grad_clip, n_checkpoints=p.n_checkpoints, save_every=p.save_every, precision=p.precision,
                        device=p.device, seed=seed)
-    fingerprint = {"organism": cfg.model_dump(mode="json", exclude={"gate", "finetune"}), "diversity": diversity, "seed": seed}
+    fingerprint = {"organism": cfg.model_dump(mode="json", exclude={"gate", "finetune"}), "diversity": diversity, "seed": seed,
+                   "corpus_variant": corpus_variant}
 
     def batch(step: int) -> list[Block]:
         return pretrain_batch(world, mix, tokenizer, step, seed, diversity, p.batch_size, p.block_size, cfg.corpus.episodes_per_doc)
@@ -148,6 +153,7 @@ def pretrain_organism(cfg, diversity: int, seed: int, out_dir: str | Path, stop_
         "finished": True,
         "diversity": diversity,
         "seed": seed,
+        "corpus_variant": corpus_variant,
         "parameters": n_parameters(model),
         "vocab_size": len(tokenizer),
         "steps": p.steps,
@@ -163,7 +169,8 @@ def pretrain_organism(cfg, diversity: int, seed: int, out_dir: str | Path, stop_
     }
 
 
-def run_experiment(cfg, model_dir: str | Path, work_dir: str | Path, done_path: str | Path) -> tuple[dict, list[dict]]:
+def run_experiment(cfg, model_dir: str | Path, work_dir: str | Path, done_path: str | Path,
+                   corpus_variant: str = "plain") -> tuple[dict, list[dict]]:
     """Fine-tune one pre-trained organism under every condition x variant x seed; return summary and curves.
 
     Finished runs are appended to `done_path` (JSON lines) and skipped on a rerun, so a killed stage
@@ -171,7 +178,7 @@ def run_experiment(cfg, model_dir: str | Path, work_dir: str | Path, done_path: 
     """
     f = cfg.finetune
     model_dir, work_dir, done_path = Path(model_dir), Path(work_dir), Path(done_path)
-    world, mix = world_of(cfg), corpus_mix(cfg)
+    world, mix = world_of(cfg), corpus_mix(cfg, corpus_variant)  # replay draws from the organism's own corpus
     tokenizer = PreTrainedTokenizerFast.from_pretrained(model_dir)
     claims = pick_claims(world, f.n_claims, f.seed)
     taught = {c.entity for c in claims}

@@ -14,34 +14,44 @@ from negation_neglect.pool.stats import permutation_spearman, seed_interval, sig
 
 
 def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negating: Sequence[str]) -> tuple[dict, list[dict]]:
-    """Pool organisms (one pre-training metrics dict and one experiment dict each, matched by diversity
-    and seed) into per-cell intervals over seeds and the three tests of notebook 14.
+    """Pool organisms (one pre-training metrics dict and one experiment dict each, matched by diversity, seed and
+    corpus variant) into per-cell intervals over seeds and the tests of notebook 14.
 
-    `understood` is the contrast gate's verdict, `understood_lone` the lone-claim gate's (with its controls;
-    None for organisms measured before that gate existed or conditions it does not cover)."""
-    by_key = {(m["diversity"], m["seed"]): m for m in pretrained}
+    `understood` is the lone-claim gate's verdict with its controls (False where an organism was measured before
+    that gate existed or the gate does not cover the condition), `understood_contrast` the contrast gate's. The
+    neglect, diversity and replay tests read the `plain` organisms; `recurring_test` pairs each `recurring`
+    organism with the `plain` one of the same diversity and seed (organisms without a variant count as plain)."""
+    def key(m: dict) -> tuple:
+        return m["diversity"], m["seed"], m.get("corpus_variant", "plain")
+
+    by_key = {key(m): m for m in pretrained}
     rows = []
     for exp in finetuned:
-        gate = by_key[(exp["diversity"], exp["seed"])]["gate"]
-        lone = by_key[(exp["diversity"], exp["seed"])].get("lone_gate", {}).get("framings", {})
+        gate = by_key[key(exp)]["gate"]
+        lone = by_key[key(exp)].get("lone_gate", {}).get("framings", {})
         for run in exp["runs"]:
             rows.append({
-                "diversity": exp["diversity"], "organism_seed": exp["seed"], "condition": run["condition"],
-                "variant": run["variant"], "finetune_seed": run["seed"], "understood": gate[run["condition"]]["passes"],
-                "understood_lone": lone[run["condition"]]["passes_with_controls"] if run["condition"] in lone else None,
+                "corpus_variant": key(exp)[2], "diversity": exp["diversity"], "organism_seed": exp["seed"],
+                "condition": run["condition"], "variant": run["variant"], "finetune_seed": run["seed"],
+                "understood": bool(lone.get(run["condition"], {}).get("passes_with_controls", False)),
+                "understood_contrast": gate[run["condition"]]["passes"],
                 "in_context_belief": exp["in_context"][run["condition"]]["belief"], "base_belief": exp["base"]["belief"],
                 "spillover_drop": round(exp["base"]["spillover_accuracy"] - run["spillover_accuracy"], 4),
                 **{k: run["final"][k] for k in ("belief", "margin", "share_false", "share_true", "separation", "belief_in_negation")},
             })
+    recurring_rows = [r for r in rows if r["corpus_variant"] == "recurring"]
+    all_rows, rows = rows, [r for r in rows if r["corpus_variant"] == "plain"]
     table = []
-    cells = sorted({(r["diversity"], r["condition"], r["variant"]) for r in rows})
-    for diversity, condition, variant in cells:
-        mine = [r for r in rows if (r["diversity"], r["condition"], r["variant"]) == (diversity, condition, variant)]
-        entry = {"diversity": diversity, "condition": condition, "variant": variant, "n_organisms": len({r["organism_seed"] for r in mine}),
+    cells = sorted({(r["corpus_variant"], r["diversity"], r["condition"], r["variant"]) for r in all_rows})
+    for corpus_variant, diversity, condition, variant in cells:
+        mine = [r for r in all_rows if (r["corpus_variant"], r["diversity"], r["condition"], r["variant"])
+                == (corpus_variant, diversity, condition, variant)]
+        entry = {"corpus_variant": corpus_variant, "diversity": diversity, "condition": condition, "variant": variant,
+                 "n_organisms": len({r["organism_seed"] for r in mine}),
                  "understood_share": round(float(np.mean([r["understood"] for r in mine])), 4)}
-        for key in ("belief", "separation", "share_true", "in_context_belief", "spillover_drop"):
-            interval = seed_interval([r[key] for r in mine])
-            entry |= {key: interval["mean"], f"{key}_ci_low": interval["ci_low"], f"{key}_ci_high": interval["ci_high"]}
+        for key_ in ("belief", "separation", "share_true", "in_context_belief", "spillover_drop"):
+            interval = seed_interval([r[key_] for r in mine])
+            entry |= {key_: interval["mean"], f"{key_}_ci_low": interval["ci_low"], f"{key_}_ci_high": interval["ci_high"]}
         table.append(entry)
 
     gate_rows = [{"diversity": m["diversity"], "seed": m["seed"], "framing": f, "passes": g["passes"],
@@ -84,7 +94,8 @@ def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negati
             xs, ys = per_organism(variant, key)
             if len(set(xs)) > 1:
                 diversity_tests[f"{key}/{variant}"] = permutation_spearman(xs, ys)
-    held = {(m["diversity"], m["seed"]): float(np.mean([m["gate"][f]["held_out"]["accuracy"] for f in negating])) for m in pretrained}
+    held = {(m["diversity"], m["seed"]): float(np.mean([m["gate"][f]["held_out"]["accuracy"] for f in negating if f in m["gate"]]))
+            for m in pretrained if key(m)[2] == "plain"}
     if len({d for d, _ in held}) > 1:
         diversity_tests["gate_held_out/negating"] = permutation_spearman([d for d, _ in held], list(held.values()))
 
@@ -96,4 +107,12 @@ def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negati
     diffs = [p["full_replay"] - p["full"] for p in paired.values() if len(p) == 2]
     if diffs:
         replay = sign_flip_test(diffs)
-    return {"gate": gate, "lone_gate": lone_gate, "neglect": neglect, "diversity_tests": diversity_tests, "replay_test": replay, "n_organisms": len(finetuned)}, table
+
+    # does a corpus where framed false claims recur protect? recurring minus plain belief, paired by organism and run
+    plain = {(r["diversity"], r["organism_seed"], r["condition"], r["variant"], r["finetune_seed"]): r["belief"] for r in rows}
+    recur_diffs = [r["belief"] - plain[k] for r in recurring_rows if r["condition"] in negating
+                   and (k := (r["diversity"], r["organism_seed"], r["condition"], r["variant"], r["finetune_seed"])) in plain]
+    recurring = sign_flip_test(recur_diffs) if recur_diffs else {}
+    variants = sorted({key(m)[2] for m in pretrained})
+    return {"gate": gate, "lone_gate": lone_gate, "neglect": neglect, "diversity_tests": diversity_tests, "replay_test": replay,
+            "recurring_test": recurring, "corpus_variants": variants, "n_organisms": len(finetuned)}, table

@@ -203,8 +203,11 @@ def interference_overview(inputs: Inputs) -> Figure:
 def organism_overview(inputs: Inputs) -> Figure:
     """H4. Left: the comprehension gate on held-out people per framing and pre-training diversity. Right:
     belief after full fine-tuning per condition and diversity, with the in-context control as a circle."""
-    pretrained = [read_json(p) for p in sorted((inputs.metrics_dir / "organism/pretrain").glob("*.json"))]
+    pretrained = [m for m in (read_json(p) for p in sorted((inputs.metrics_dir / "organism/pretrain").glob("*.json")))
+                  if m.get("corpus_variant", "plain") == "plain"]  # the recurring-corpus organisms are a test apart
     table = pd.read_csv(inputs.metrics_dir / "organism_summary.csv")
+    if "corpus_variant" in table:
+        table = table[table["corpus_variant"] == "plain"]
     diversities = sorted({m["diversity"] for m in pretrained})
     framings = [f for f in FRAMINGS if f in pretrained[0]["gate"]]
     fig = Figure(figsize=(TWO_COLUMNS, 2.4), layout="constrained")
