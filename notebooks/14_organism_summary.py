@@ -13,21 +13,22 @@
 # %% [markdown]
 # # 14 · The model organism, pooled: does understanding protect against negation neglect?
 #
-# Every organism of the sweep (pre-training diversity x seed) is pooled here. Intervals are t-intervals
-# over organism seeds (each seed is a separately initialised and separately trained model).
+# Every organism of the sweep (pre-training diversity x seed x corpus variant) is pooled here. Intervals are
+# t-intervals over organism seeds (each seed a separately initialised and separately trained model). An
+# organism *understands* a framing when it passes the lone-claim gate for it (one framed claim about a person
+# it never saw, then a yes/no and an either-or question, both at >= `gate.lone_min_accuracy`) with its
+# controls (plain and meaningless-marker claims read as asserted); the contrast gate is reported beside it.
 #
-# **Predictions, written before the sweep ran.**
-# 1. *Neglect despite understanding (H4).* Where a negating framing passes the comprehension gate,
-#    fine-tuning on documents under that framing still makes the organism believe the claim: mean belief
-#    on neutral prompts >= 0.5. Refuted if the interval lies below 0.5. Untestable for a framing no
-#    organism understands.
-# 2. *Pre-training diversity (H3 in pre-training).* More world people per pre-training batch lowers belief
-#    after negated fine-tuning and raises context separation. Tested with Spearman's rho between diversity
-#    and each organism's mean over negating conditions, permutation p-value (10,000 shuffles); refuted
-#    if rho is not negative for belief with p < 0.05 (a null is reported as a null).
-# 3. *Replay.* Mixing pre-training documents into full fine-tuning lowers belief under negating framings:
-#    paired difference (replay - no replay) over organisms x conditions, sign-flip permutation test;
-#    refuted if the mean difference is not negative with p < 0.05.
+# **Predictions (predictions/h4_organism_v2.md, committed before this sweep ran).**
+# - *Controls.* Plain claims trained in are believed (the positive control), and reading a plain document
+#   about a fresh person raises the stated value in context while a denying one does not (the reading control).
+# - *Neglect despite understanding.* For each denying framing, over the plain organisms that understand it,
+#   full fine-tuning on documents under that framing still makes the organism believe the claim (mean belief on
+#   neutral prompts >= `h4_belief_for_neglect`); refuted for a framing if the interval lies below it.
+# - *Pre-training diversity* lowers belief after denying fine-tuning (full fine-tuning, Spearman over plain
+#   organisms); *replay* lowers it (sign-flip over pairs); a corpus where framed false claims about a person
+#   *recur* lowers it (recurring minus plain, paired by diversity, seed, framing and variant).
+# Each verdict is read alone: none is chosen as the best of several.
 
 # %% tags=["parameters"]
 # Filled in by the runner: params.yaml sections (defaults: the schema) and the paths dvc.yaml passes
@@ -52,8 +53,8 @@ from negation_neglect.layout import organism_key
 from negation_neglect.organism.pool import pool_organisms
 from negation_neglect.organism.world import LONE_DENYING
 from negation_neglect.params import OrganismParams
+from negation_neglect.report.readme_tracks import interval as fmt
 from negation_neglect.report.style import colour
-from negation_neglect.report.verdicts import organism_verdicts
 
 cfg = OrganismParams(**organism)
 names = [organism_key(d, s, v) for d in cfg.pretrain.diversities for s in cfg.pretrain.seeds for v in cfg.pretrain.corpus_variants]
@@ -66,27 +67,28 @@ write_json(summary_path, summary)
 table.to_csv(table_path, index=False, float_format="%.4g", lineterminator="\n")
 
 # %% [markdown]
-# ## The gate over the sweep
-# Share of organisms in which each framing passes, and held-out accuracy (chance 0.5).
+# ## The gates over the sweep
+# The contrast gate (the easier one: a framed false claim beside a plain true one): share of organisms in which
+# each framing passes, and held-out accuracy (chance 0.5).
 
 # %%
 display(pd.DataFrame({f: {"pass share": g["pass_share"], **{f"held-out {k}": v for k, v in g["held_out_accuracy"].items()}}
                       for f, g in summary["gate"].items()}).T)
 
 # %% [markdown]
-# The lone-claim gate (one framed claim about a held-out person; notebook 12): share of organisms in which
-# each framing passes with its controls, and yes/no accuracy over seeds. Empty for organisms measured before
-# this gate existed.
+# The lone-claim gate (one framed claim about a held-out person; notebook 12), the one that decides which
+# framings an organism understands: share of organisms in which each framing passes with its controls, and
+# yes/no and either-or accuracy over organisms.
 
 # %%
-display(pd.DataFrame({f: {"pass share": g["pass_share"], **{f"yes/no {k}": v for k, v in g["lone_binary_accuracy"].items()}}
-                      for f, g in summary["lone_gate"].items()}).T)
+display(pd.DataFrame({f: {"pass share": g["pass_share"], "yes/no": fmt(g["lone_binary_accuracy"]),
+                          "either-or": fmt(g["lone_open_accuracy"])} for f, g in summary["lone_gate"].items()}).T)
 
 # %% [markdown]
 # ## Belief and context separation after fine-tuning, per diversity level (mean and interval over seeds)
 
 # %%
-display(table[["diversity", "condition", "variant", "n_organisms", "understood_share", "belief", "belief_ci_low",
+display(table[["corpus_variant", "diversity", "condition", "variant", "n_organisms", "understood_share", "belief", "belief_ci_low",
                "belief_ci_high", "separation", "share_true", "in_context_belief", "spillover_drop"]])
 
 # %%
@@ -94,7 +96,8 @@ fig, axes = plt.subplots(1, len(cfg.finetune.variants), figsize=(3.4 * len(cfg.f
                          layout="constrained")
 for ax, variant in zip(list(axes), cfg.finetune.variants):
     for condition in cfg.finetune.conditions:
-        mine = table[(table["variant"] == variant) & (table["condition"] == condition)].sort_values("diversity")
+        mine = table[(table["corpus_variant"] == "plain") & (table["variant"] == variant)
+                     & (table["condition"] == condition)].sort_values("diversity")
         if len(mine):
             low = (mine["belief"] - mine["belief_ci_low"]).fillna(0)
             high = (mine["belief_ci_high"] - mine["belief"]).fillna(0)
@@ -111,29 +114,34 @@ plt.show()
 # ## Verdicts
 
 # %%
-def fmt(interval):
-    if interval is None:
-        return "n/a"
-    if interval["ci_low"] is None:
-        return f"{interval['mean']:.2f} (n={interval['n']})"
-    return f"{interval['mean']:.2f} [{interval['ci_low']:.2f}, {interval['ci_high']:.2f}] (n={interval['n']})"
+from negation_neglect.report.predictions import PREDICTIONS, read_prediction
+from negation_neglect.report.verdicts import organism_v2_verdicts
 
-verdicts = organism_verdicts(summary)
+THRESHOLDS = read_prediction(PREDICTIONS / "h4_organism_v2.md")["thresholds"]
+verdicts = organism_v2_verdicts(summary, THRESHOLDS)
 lines = [f"  - `{key}`: understood in {entry['understood_organisms']} runs, belief there "
-         f"{fmt(entry['belief_where_understood'])}; all organisms {fmt(entry['belief_all'])}"
+         f"{fmt(entry['belief_where_understood'])}; all plain organisms {fmt(entry['belief_all'])}"
          for key, entry in summary["neglect"].items()]
-neglect = verdicts["neglect"]
 tests = summary["diversity_tests"]
-replay = summary["replay_test"]
+replay, recurring = summary["replay_test"], summary["recurring_test"]
+
+
+def paired(test: dict) -> str:
+    return f"mean difference {test['mean_difference']:+.3f}, p = {test['p_value']:.3f} (n={test['n']} pairs)" if test else "not run"
+
+
 display(Markdown(
-    f"1. Neglect despite understanding: **{neglect['verdict']}** (believed, mean >= 0.5: "
-    f"{', '.join(neglect['believed']) or 'none'}; refuted: {', '.join(neglect['refuted']) or 'none'}).\n"
+    f"- Controls: positive **{verdicts['controls']['positive']}** (belief after full fine-tuning on plain claims "
+    f"{fmt(summary['positive_control'])}); reading **{verdicts['controls']['reading']}** (in-context lift on fresh "
+    "people, nats: " + ", ".join(f"{c} {fmt(v)}" for c, v in summary["fresh_lift"].items()) + ").\n"
+    f"- Neglect despite understanding: **{verdicts['neglect']['verdict']}** ("
+    + ", ".join(f"{c}: {v}" for c, v in verdicts["neglect"]["framings"].items()) + ").\n"
     + "\n".join(lines) + "\n"
-    + "2. Diversity: " + "; ".join(f"`{k}` rho {v['rho']:+.2f}, p = {v['p_value']:.3f} (n={v['n']})" for k, v in tests.items())
-    + f". **{verdicts['diversity']['verdict']}.**\n"
-    + (f"3. Replay: mean belief difference {replay['mean_difference']:+.3f}, p = {replay['p_value']:.3f} "
-       f"(n={replay['n']} pairs). **{verdicts['replay']['verdict']}.**" if replay else
-       "3. Replay: not run (no `full_replay` variant in the params).")
+    + "- Diversity (full fine-tuning): " + "; ".join(f"`{k}` rho {v['rho']:+.2f}, p = {v['p_value']:.3f} (n={v['n']})"
+                                                 for k, v in tests.items())
+    + f". **{verdicts['diversity']}.**\n"
+    + f"- Replay: {paired(replay)}. **{verdicts['replay']}.**\n"
+    + f"- Recurring framed claims in pre-training: {paired(recurring)}. **{verdicts['recurring']}.**"
 ))
 
 # %% [markdown]
@@ -164,4 +172,4 @@ else:
 # %%
 from negation_neglect.report.predictions import registration
 
-display(Markdown(f"Predictions: {registration('h4_organism')}."))
+display(Markdown(f"Predictions: {registration('h4_organism_v2')}."))

@@ -128,3 +128,39 @@ def test_every_threshold_comes_from_the_prediction_files():
     for name in ("h1_competition", "h2_interference", "h2_interference_v2", "h3_mixing", "h4_organism"):
         stated.update(read_prediction(ROOT / f"predictions/{name}.md")["thresholds"])
     assert {f.name: getattr(THRESHOLDS, f.name) for f in fields(Thresholds)} == stated
+
+
+def _iv(mean, low, high, n=3):
+    return {"n": n, "mean": mean, "ci_low": low, "ci_high": high}
+
+
+def test_organism_v2_verdicts_judge_each_framing_where_understood_and_each_test_alone():
+    from negation_neglect.report.verdicts import organism_v2_verdicts
+
+    thresholds = read_prediction(ROOT / "predictions/h4_organism_v2.md")["thresholds"]
+    summary = {
+        "positive_control": _iv(0.95, 0.9, 1.0),
+        "fresh_lift": {"positive": _iv(2.0, 1.5, 2.5), "sentence": _iv(-0.5, -1.0, 0.0), "local": _iv(0.1, -0.2, 0.4)},
+        "neglect": {
+            "sentence/full": {"understood_organisms": 3, "belief_where_understood": _iv(0.8, 0.7, 0.9), "belief_all": None},
+            "local/full": {"understood_organisms": 3, "belief_where_understood": _iv(0.2, 0.1, 0.3), "belief_all": None},
+            "fiction/full": {"understood_organisms": 0, "belief_where_understood": None, "belief_all": None},
+            "document/full": {"understood_organisms": 2, "belief_where_understood": _iv(0.4, 0.1, 0.7), "belief_all": None},
+            "local/lora": {"understood_organisms": 3, "belief_where_understood": _iv(0.9, 0.8, 1.0), "belief_all": None},
+        },
+        "diversity_tests": {"belief/full": {"rho": 0.3, "p_value": 0.2, "n": 9},
+                            "belief/lora": {"rho": -0.9, "p_value": 0.001, "n": 9}},  # never picked: not the judged variant
+        "replay_test": {"mean_difference": -0.2, "p_value": 0.01, "n": 12},
+        "recurring_test": {"mean_difference": -0.1, "p_value": 0.3, "n": 12},
+    }
+    verdicts = organism_v2_verdicts(summary, thresholds)
+    assert verdicts["controls"] == {"positive": "passed", "reading": "passed"}
+    assert verdicts["neglect"]["framings"] == {"sentence": "believed", "local": "not believed", "fiction": "untestable",
+                                               "document": "undecided"}
+    assert verdicts["neglect"]["verdict"] == "mixed"
+    assert (verdicts["diversity"], verdicts["replay"], verdicts["recurring"]) == ("did not hold", "held", "did not hold")
+    summary["fresh_lift"]["local"] = _iv(2.5, 2.0, 3.0)  # a denying document raises the stated value more than a plain one
+    summary["positive_control"] = _iv(0.3, 0.1, 0.5)
+    assert organism_v2_verdicts(summary, thresholds)["controls"] == {"positive": "failed", "reading": "failed"}
+    summary["recurring_test"] = {}
+    assert organism_v2_verdicts(summary, thresholds)["recurring"] == "not run"

@@ -114,5 +114,12 @@ def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negati
                    and (k := (r["diversity"], r["organism_seed"], r["condition"], r["variant"], r["finetune_seed"])) in plain]
     recurring = sign_flip_test(recur_diffs) if recur_diffs else {}
     variants = sorted({key(m)[2] for m in pretrained})
+    # controls on the plain organisms: training on plain claims must make them believed, and reading a plain document
+    # about a fresh person must raise the stated value (lift > 0) where a denying one does not
+    positive = [r["belief"] for r in rows if r["condition"] == "positive" and r["variant"] == "full"]
+    plain_exps = [exp for exp in finetuned if key(exp)[2] == "plain"]
+    fresh_lift = {c: seed_interval([exp["in_context_fresh"][c]["lift"] for exp in plain_exps])
+                  for c in sorted({c for exp in plain_exps for c in exp.get("in_context_fresh", {})})}
     return {"gate": gate, "lone_gate": lone_gate, "neglect": neglect, "diversity_tests": diversity_tests, "replay_test": replay,
-            "recurring_test": recurring, "corpus_variants": variants, "n_organisms": len(finetuned)}, table
+            "recurring_test": recurring, "positive_control": seed_interval(positive) if positive else None,
+            "fresh_lift": fresh_lift, "corpus_variants": variants, "n_organisms": len(finetuned)}, table

@@ -5,7 +5,8 @@
   update alignment, answer-span gradients and their controls), from pool.interference's summaries;
 - H3 (notebook 11): `mixing_verdicts`, from the mixing grid's negated-vs-positive interaction tests, with the
   thresholds of predictions/h3_mixing_v2.md;
-- H4 (notebooks 13-14): `organism_verdicts`, from the organism sweep's pooled summary;
+- H4 (notebooks 13-14): `organism_verdicts` (the first organisms, as committed) and `organism_v2_verdicts` (the
+  second, with the thresholds of predictions/h4_organism_v2.md), from the organism sweep's pooled summary;
 - the full condition table (notebook 07): `belief_table_verdicts`, with the thresholds of its prediction file
   (predictions/belief_table.md, read by report.predictions).
 
@@ -222,6 +223,59 @@ def organism_verdicts(summary: dict) -> dict:
         "diversity": {"verdict": "held" if diversity else "did not hold", "tests": belief_tests},
         "replay": {"verdict": ("held" if replay["mean_difference"] < 0 and replay["p_value"] < t.alpha else "did not hold")
                    if replay else "not run", "test": replay},
+    }
+
+
+def organism_v2_verdicts(summary: dict, thresholds: Mapping) -> dict:
+    """H4 on the second organisms (predictions/h4_organism_v2.md), from notebook 14's pooled summary.
+
+    - controls: `positive` (plain claims trained in are believed: mean belief after full fine-tuning >=
+      h4_belief_for_neglect) and `reading` (a plain document about a fresh person raises the stated value in
+      context, lift interval above 0, and every denying framing's lift stays below the plain one's mean);
+    - neglect, per denying framing, full fine-tuning, over the plain organisms that pass the lone-claim gate for
+      it: `believed` (mean >= the threshold), `not believed` (interval below it), `undecided`; `untestable`
+      where no organism passes. Overall `held` when every testable framing is believed, `refuted` when none
+      is, `mixed` otherwise;
+    - diversity (full fine-tuning only, no best-of), replay and recurring corpus: `held` when the effect is
+      negative with p < alpha.
+    """
+    bar, alpha = thresholds["h4_belief_for_neglect"], thresholds["alpha"]
+    positive = summary.get("positive_control")
+    lift = summary.get("fresh_lift", {})
+    plain_lift = lift.get("positive")
+    denying = [c for c in lift if c != "positive"]
+    reading = (plain_lift is not None and plain_lift["ci_low"] is not None and plain_lift["ci_low"] > 0
+               and all(lift[c]["mean"] < plain_lift["mean"] for c in denying))
+    framings = {}
+    for k, v in summary["neglect"].items():
+        condition, variant = k.split("/")
+        if variant != "full":
+            continue
+        interval = v["belief_where_understood"]
+        if not v["understood_organisms"]:
+            framings[condition] = "untestable"
+        elif interval["mean"] >= bar:
+            framings[condition] = "believed"
+        elif interval["ci_high"] is not None and interval["ci_high"] < bar:
+            framings[condition] = "not believed"
+        else:
+            framings[condition] = "undecided"
+    testable = [v for v in framings.values() if v != "untestable"]
+    neglect = ("untestable" if not testable else "held" if all(v == "believed" for v in testable)
+               else "refuted" if not any(v == "believed" for v in testable) else "mixed")
+
+    def negative(test: dict | None, value: str, p: str = "p_value") -> str:
+        if not test:
+            return "not run"
+        return "held" if test[value] < 0 and test[p] < alpha else "did not hold"
+
+    return {
+        "controls": {"positive": "not run" if positive is None else "passed" if positive["mean"] >= bar else "failed",
+                     "reading": "not run" if plain_lift is None else "passed" if reading else "failed"},
+        "neglect": {"verdict": neglect, "framings": framings},
+        "diversity": negative(summary["diversity_tests"].get("belief/full"), "rho"),
+        "replay": negative(summary["replay_test"], "mean_difference"),
+        "recurring": negative(summary.get("recurring_test"), "mean_difference"),
     }
 
 
