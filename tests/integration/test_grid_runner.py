@@ -74,6 +74,8 @@ def _log(root: Path) -> list[str]:
 def test_cells_run_seed_major():
     keys = ["alpha-positive-0", "alpha-positive-1", "beta-negated-0", "beta-negated-1"]
     assert cell_order(keys) == ["alpha-positive-0", "beta-negated-0", "alpha-positive-1", "beta-negated-1"]
+    organisms = ["8-1-plain", "8-0-recurring", "32-0-plain"]  # no seed last: the matrix's own order
+    assert cell_order(organisms) == organisms
 
 
 def test_each_cell_is_committed_as_it_finishes_and_a_stopped_grid_goes_on(project):

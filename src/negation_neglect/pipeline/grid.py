@@ -33,7 +33,12 @@ def cell_order(keys: Iterable[str], seeds_first: bool = True) -> list[str]:
     keys = list(keys)
     if not seeds_first:
         return keys
-    return sorted(keys, key=lambda k: (int(k.rsplit("-", 1)[1]), keys.index(k)))
+
+    def seed(key: str) -> int:  # matrices that do not end in a seed (the organism's `8-0-plain`) keep their order
+        last = key.rsplit("-", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+    return sorted(keys, key=lambda k: (seed(k), keys.index(k)))
 
 
 def grid_cells(stages: list[str], root: str | Path = ".") -> tuple[list[str], dict[str, list[str]]]:
