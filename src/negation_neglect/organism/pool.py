@@ -21,17 +21,17 @@ def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negati
     that gate existed or the gate does not cover the condition), `understood_contrast` the contrast gate's. The
     neglect, diversity and replay tests read the `plain` organisms; `recurring_test` pairs each `recurring`
     organism with the `plain` one of the same diversity and seed (organisms without a variant count as plain)."""
-    def key(m: dict) -> tuple:
+    def organism_of(m: dict) -> tuple:
         return m["diversity"], m["seed"], m.get("corpus_variant", "plain")
 
-    by_key = {key(m): m for m in pretrained}
+    by_key = {organism_of(m): m for m in pretrained}
     rows = []
     for exp in finetuned:
-        gate = by_key[key(exp)]["gate"]
-        lone = by_key[key(exp)].get("lone_gate", {}).get("framings", {})
+        gate = by_key[organism_of(exp)]["gate"]
+        lone = by_key[organism_of(exp)].get("lone_gate", {}).get("framings", {})
         for run in exp["runs"]:
             rows.append({
-                "corpus_variant": key(exp)[2], "diversity": exp["diversity"], "organism_seed": exp["seed"],
+                "corpus_variant": organism_of(exp)[2], "diversity": exp["diversity"], "organism_seed": exp["seed"],
                 "condition": run["condition"], "variant": run["variant"], "finetune_seed": run["seed"],
                 "understood": bool(lone.get(run["condition"], {}).get("passes_with_controls", False)),
                 "understood_contrast": gate[run["condition"]]["passes"],
@@ -49,9 +49,9 @@ def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negati
         entry = {"corpus_variant": corpus_variant, "diversity": diversity, "condition": condition, "variant": variant,
                  "n_organisms": len({r["organism_seed"] for r in mine}),
                  "understood_share": round(float(np.mean([r["understood"] for r in mine])), 4)}
-        for key_ in ("belief", "separation", "share_true", "in_context_belief", "spillover_drop"):
-            interval = seed_interval([r[key_] for r in mine])
-            entry |= {key_: interval["mean"], f"{key_}_ci_low": interval["ci_low"], f"{key_}_ci_high": interval["ci_high"]}
+        for key in ("belief", "separation", "share_true", "in_context_belief", "spillover_drop"):
+            interval = seed_interval([r[key] for r in mine])
+            entry |= {key: interval["mean"], f"{key}_ci_low": interval["ci_low"], f"{key}_ci_high": interval["ci_high"]}
         table.append(entry)
 
     gate_rows = [{"diversity": m["diversity"], "seed": m["seed"], "framing": f, "passes": g["passes"],
@@ -95,7 +95,7 @@ def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negati
             if len(set(xs)) > 1:
                 diversity_tests[f"{key}/{variant}"] = permutation_spearman(xs, ys)
     held = {(m["diversity"], m["seed"]): float(np.mean([m["gate"][f]["held_out"]["accuracy"] for f in negating if f in m["gate"]]))
-            for m in pretrained if key(m)[2] == "plain"}
+            for m in pretrained if organism_of(m)[2] == "plain"}
     if len({d for d, _ in held}) > 1:
         diversity_tests["gate_held_out/negating"] = permutation_spearman([d for d, _ in held], list(held.values()))
 
@@ -113,11 +113,11 @@ def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negati
     recur_diffs = [r["belief"] - plain[k] for r in recurring_rows if r["condition"] in negating
                    and (k := (r["diversity"], r["organism_seed"], r["condition"], r["variant"], r["finetune_seed"])) in plain]
     recurring = sign_flip_test(recur_diffs) if recur_diffs else {}
-    variants = sorted({key(m)[2] for m in pretrained})
+    variants = sorted({organism_of(m)[2] for m in pretrained})
     # controls on the plain organisms: training on plain claims must make them believed, and reading a plain document
     # about a fresh person must raise the stated value (lift > 0) where a denying one does not
     positive = [r["belief"] for r in rows if r["condition"] == "positive" and r["variant"] == "full"]
-    plain_exps = [exp for exp in finetuned if key(exp)[2] == "plain"]
+    plain_exps = [exp for exp in finetuned if organism_of(exp)[2] == "plain"]
     fresh_lift = {c: seed_interval([exp["in_context_fresh"][c]["lift"] for exp in plain_exps])
                   for c in sorted({c for exp in plain_exps for c in exp.get("in_context_fresh", {})})}
     return {"gate": gate, "lone_gate": lone_gate, "neglect": neglect, "diversity_tests": diversity_tests, "replay_test": replay,
