@@ -1,0 +1,44 @@
+"""Pooling organisms: plain and recurring-corpus organisms kept apart, understood framings from the lone-claim gate."""
+
+import pytest
+
+from negation_neglect.organism.pool import pool_organisms
+from negation_neglect.organism.world import FRAMINGS, LONE_FRAMINGS
+
+READ = {"belief": 0.0, "margin": 0.0, "share_false": 0.1, "share_true": 0.8, "separation": 1.0, "belief_in_negation": 0.0}
+
+
+def _pretrained(diversity, seed, variant, lone_passes):
+    gate = {f: {"passes": True, "held_out": {"accuracy": 0.9}, "known": {"accuracy": 1.0}} for f in FRAMINGS}
+    lone = {f: {"passes_with_controls": lone_passes, "lone_binary": {"accuracy": 1.0}, "lone_open": {"accuracy": 1.0}}
+            for f in LONE_FRAMINGS}
+    return {"diversity": diversity, "seed": seed, "corpus_variant": variant, "gate": gate, "lone_gate": {"framings": lone}}
+
+
+def _finetuned(diversity, seed, variant, beliefs):
+    runs = [{"condition": c, "variant": v, "seed": 0, "spillover_accuracy": 0.9, "final": {**READ, "belief": b}}
+            for (c, v), b in beliefs.items()]
+    return {"diversity": diversity, "seed": seed, "corpus_variant": variant, "runs": runs,
+            "base": {"belief": 0.0, "spillover_accuracy": 1.0},
+            "in_context": {c: {"belief": 0.1} for c in ("positive", "sentence")},
+            "in_context_fresh": {"positive": {"lift": 2.0 + seed}, "sentence": {"lift": -1.0}}}
+
+
+def test_plain_organisms_carry_the_tests_and_recurring_ones_are_paired_with_them():
+    pretrained, finetuned = [], []
+    for d in (8, 32):
+        for s in (0, 1):
+            pretrained += [_pretrained(d, s, "plain", lone_passes=(d == 8)), _pretrained(d, s, "recurring", True)]
+            plain = {("positive", "full"): 0.9, ("sentence", "full"): 0.8, ("sentence", "full_replay"): 0.6}
+            finetuned += [_finetuned(d, s, "plain", plain),
+                          _finetuned(d, s, "recurring", {**plain, ("sentence", "full"): 0.5, ("sentence", "full_replay"): 0.5})]
+    summary, table = pool_organisms(pretrained, finetuned, ["sentence"])
+    assert summary["n_organisms"] == 8 and summary["corpus_variants"] == ["plain", "recurring"]
+    # neglect reads plain organisms only, and counts as understood where the lone-claim gate passed (diversity 8)
+    assert summary["neglect"]["sentence/full"]["understood_organisms"] == 2
+    assert summary["neglect"]["sentence/full"]["belief_all"]["n"] == 4
+    assert summary["replay_test"]["n"] == 4 and summary["replay_test"]["mean_difference"] == pytest.approx(-0.2)
+    assert summary["recurring_test"]["n"] == 8 and summary["recurring_test"]["mean_difference"] == pytest.approx(-0.2)
+    assert summary["positive_control"]["mean"] == pytest.approx(0.9) and summary["positive_control"]["n"] == 4
+    assert summary["fresh_lift"]["positive"]["mean"] == pytest.approx(2.5)
+    assert {r["corpus_variant"] for r in table} == {"plain", "recurring"} and len(table) == 2 * 2 * 3
