@@ -152,6 +152,10 @@ def organism_macros(metrics_dir: Path, bench_dir: Path) -> dict[str, str]:
     out["nnOrgKnown"] = pct(statistics.mean(m["known_accuracy"] for m in pretrained))
     if timings:
         out["nnOrgMinutes"] = f"{statistics.median(t['train_seconds'] for t in timings) / 60:.1f}"
+    singles = [g["held_out_single"]["accuracy"] for m in pretrained for g in m["gate"].values() if "held_out_single" in g]
+    if singles:  # one framed claim about a never-seen person, the fine-tuning documents' form (chance 50%)
+        out["nnOrgLoneMean"] = pct(statistics.mean(singles))
+        out["nnOrgLoneMin"], out["nnOrgLoneMax"] = pct(min(singles)), pct(max(singles))
     for framing, gate in summary["gate"].items():
         out[f"nnOrgGate{camel(framing)}"] = pct(gate["held_out_accuracy"]["mean"])
         out[f"nnOrgPass{camel(framing)}"] = str(round(gate["pass_share"] * summary["n_organisms"]))

@@ -57,6 +57,13 @@ def organism_block(summary: dict, pretrained: list[dict], timings: list[dict]) -
     lines += ["", f"Predictions ({registration('h4_organism')}): neglect despite understanding **{verdicts['neglect']['verdict']}**; "
               f"more pre-training diversity lowers belief **{verdicts['diversity']['verdict']}**; replay lowers belief "
               f"**{verdicts['replay']['verdict']}**."]
+    singles = [g["held_out_single"]["accuracy"] for m in pretrained for g in m["gate"].values() if "held_out_single" in g]
+    if singles and not any("lone_gate" in m for m in pretrained):
+        lines += ["", f"These organisms passed the contrast gate only. On one framed claim about a person they never saw, "
+                  f"the form of the fine-tuning documents, they answer at {statistics.mean(singles):.2f} (chance 0.5; "
+                  f"{min(singles):.2f}-{max(singles):.2f} over organisms and framings), so understanding of the framings "
+                  "is not shown and the neglect verdict above does not separate neglect from incomprehension. The "
+                  f"second sweep gates on lone claims ({registration('h4_organism_v2')})."]
     return lines
 
 
@@ -95,6 +102,11 @@ def mixing_block(summary: dict, table: list[dict]) -> list[str]:
               f"share; {registration('h3_mixing')}): **{verdicts['h3']}** ("
               + "; ".join(f"{k} {v['verdict']}" for k, v in verdicts["dials"].items())
               + f"). Not run by default: {len(summary['cells_not_run'])} further cells of the full grid."]
+    if "interactions" not in summary:
+        lines += ["", "This first grid did not test whether the fall differs between negated and positive documents: a "
+                  "fall after both is dilution, not something about negation. Its shares counted loss tokens, and its "
+                  "separation context named the false answer. The second grid tests the negated-vs-positive interaction "
+                  f"at matched answer mentions, over more claims ({registration('h3_mixing_v2')})."]
     return lines
 
 
