@@ -59,3 +59,24 @@ def test_readme_blocks_state_the_measured_times():
     text = "\n".join(_repro_time_block(repro))
     assert "| `prepare_model` | 1 | 1 | 30 s | 30 s |" in text
     assert "Not timed yet (left out of the total): `finetune`, `paper`, `html`." in text
+
+
+def test_records_taken_on_a_busy_machine_are_left_out_of_the_times():
+    def rec(seconds: float, load: list[float] | None) -> dict:
+        machine = {"cores": 2} if load is None else {"cores": 2, "load_average": load}
+        return {"wall_seconds": seconds, "machine": machine}
+
+    gathered = {"stages/05_finetune_c_a_seed0": rec(100.0, [2.1, 1.9, 1.5]),
+                "grid/finetune/c-b-0": rec(400.0, [4.0, 3.6, 2.0]),  # beside another job: measures the contention
+                "grid/finetune/c-d-0": rec(140.0, None)}  # before loads were kept: counts as quiet
+    assert timing.busy(gathered["grid/finetune/c-b-0"]) and not timing.busy(gathered["grid/finetune/c-d-0"])
+    by = {g["stage"]: g for g in timing.repro_time(gathered, CELLS)["groups"]}
+    assert by["finetune"]["timed"] == 2 and by["finetune"]["median_seconds"] == 120.0
+
+
+def test_a_record_carries_the_load_it_was_taken_under(tmp_path):
+    pytest.importorskip("torch")
+    from negation_neglect.files import read_json
+
+    loads = read_json(timing.record("stages/x", {"wall_seconds": 1.0}, tmp_path))["machine"]["load_average"]
+    assert len(loads) == 3 and all(x >= 0 for x in loads)

@@ -23,10 +23,30 @@ ENV = "NEGATION_NEGLECT_TIMING"  # another records folder, e.g. outside a tempor
 GATHERED = Path("benchmarks/results/stage_timing.json")
 
 
+BUSY_LOAD_MARGIN = 0.5  # a record whose 5-minute load average exceeds the cores by more than this ran beside other work
+
+
 def machine() -> dict:
+    """The machine a record was taken on, with its load averages (1, 5, 15 min) when the record was written:
+    a stage run alone keeps the load near its torch threads, one run beside other CPU work does not."""
     import torch
 
-    return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(), "torch_threads": torch.get_num_threads()}
+    return {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def busy(rec: dict) -> bool:
+    """Whether a record was taken on a machine busy with other work (its 5-minute load average above the cores
+    plus BUSY_LOAD_MARGIN); such a record measures the contention, so time summaries leave it out. Records
+    from before loads were kept count as quiet."""
+    m = rec.get("machine", {})
+    load = m.get("load_average")
+    return load is not None and load[1] > m["cores"] + BUSY_LOAD_MARGIN
+
+
+def quiet(gathered: dict) -> dict:
+    """The gathered records not taken on a busy machine (`busy`)."""
+    return {k: v for k, v in gathered.items() if not busy(v)}
 
 
 def records_root() -> Path:
@@ -77,8 +97,9 @@ def stage_cells(root: str | Path = ".") -> dict[str, list[str]]:
 def repro_time(gathered: dict, cells: dict[str, list[str]]) -> dict:
     """The full `dvc repro` time per stage group: each cell's measured wall time where a record exists (the
     runner's `stages/<notebook>`, else the grid runner's `grid/<stage>/<cell>`), the group's median for the
-    cells not timed on this machine; a group with no timed cell is listed as unmeasured, never guessed."""
+    cells not timed on this machine (or timed while it was busy); a group with no timed cell is listed as unmeasured, never guessed."""
     groups, unmeasured = [], []
+    gathered = quiet(gathered)
     for stage, entries in cells.items():
         walls = []
         for entry in entries:

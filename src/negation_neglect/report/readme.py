@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from negation_neglect.files import read_json
+from negation_neglect.pipeline.timing import quiet
 from negation_neglect.pool.competition import pooled_training_summaries
 from negation_neglect.pool.knowledge import markdown_table, ranked
 from negation_neglect.report.predictions import registration
@@ -91,7 +92,7 @@ def _training_time(runs: list[Path], gathered_path: Path) -> str | None:
     """Wall time of the grid's optimizer steps, from the gathered timing records of these runs."""
     if not gathered_path.is_file():
         return None
-    gathered = read_json(gathered_path)
+    gathered = quiet(read_json(gathered_path))  # runs timed beside other work measure that work
     keys = [f"finetune/{p.parent.parent.name}/{p.parent.name}/{p.stem}" for p in runs]
     timed = [gathered[k] for k in keys if k in gathered]
     if not timed:
