@@ -59,30 +59,18 @@ import pandas as pd
 from IPython.display import Image, Markdown, display
 
 from negation_neglect.files import write_json
-from negation_neglect.mixing.cells import full_grid, parse_cell
-from negation_neglect.mixing.interaction import interaction_test
-from negation_neglect.mixing.pool import DIALS, axis_tests, cell_table, run_rows
+from negation_neglect.mixing.cells import full_grid
+from negation_neglect.mixing.pool import run_rows
+from negation_neglect.mixing.summary import summarize
 from negation_neglect.pool.stats import p_text
 from negation_neglect.report.figures import mixing_overview
 from negation_neglect.report.predictions import PREDICTIONS, read_prediction
 from negation_neglect.report.style import STYLE, Inputs
-from negation_neglect.report.verdicts import mixing_verdicts
 
 THRESHOLDS = read_prediction(PREDICTIONS / "h3_mixing_v2.md")["thresholds"]
-OUTCOMES = ("belief", "separation", "share_true", "warned_separation_change")
-INTERACTION_OUTCOMES = ("belief", "warned_separation_change")
 rows = run_rows(metrics_dir, mixing["cells"], mixing["claims"], mixing["conditions"], mixing["seeds"])
-table = pd.DataFrame(cell_table(rows, OUTCOMES))
-reference = parse_cell(mixing["cells"][0])  # the first cell is the one the others move a dial away from
-tests = {outcome: axis_tests(rows, outcome, reference) for outcome in OUTCOMES}
-interactions = {outcome: {dial: test for dial in DIALS
-                          if (test := interaction_test(rows, outcome, dial, reference, level=1 - THRESHOLDS["alpha"]))}
-                for outcome in INTERACTION_OUTCOMES}
-not_run = [c.name for c in full_grid() if c.name not in mixing["cells"]]
-summary = {"reference": reference.name, "cells": list(mixing["cells"]), "claims": list(mixing["claims"]),
-           "conditions": list(mixing["conditions"]), "seeds": [int(s) for s in mixing["seeds"]], "n_runs": len(rows),
-           "tests": tests, "interactions": interactions, "cells_not_run": not_run}
-summary["verdicts"] = mixing_verdicts(summary, THRESHOLDS)
+summary, table = summarize(rows, mixing, THRESHOLDS)
+tests, interactions, not_run = summary["tests"], summary["interactions"], summary["cells_not_run"]
 write_json(summary_path, summary)
 table.to_csv(table_path, index=False, float_format="%.4g", lineterminator="\n")
 display(table[["cell", "condition", "n_runs", "belief", "belief_ci_low", "belief_ci_high", "warned_separation_change",

@@ -78,6 +78,8 @@ def mixing_block(summary: dict, table: list[dict]) -> list[str]:
             return num(row[key])
         return f"{num(row[key])} [{num(row[f'{key}_ci_low'])}, {num(row[f'{key}_ci_high'])}]"
 
+    if "interactions" in summary:
+        return mixing_v2_block(summary, table)
     verdicts = summary["verdicts"]
     lines = [
         f"Batch and dataset diversity (H3): {summary['n_runs']} LoRA runs on `{', '.join(summary['claims'])}`, "
@@ -102,11 +104,62 @@ def mixing_block(summary: dict, table: list[dict]) -> list[str]:
               f"share; {registration('h3_mixing')}): **{verdicts['h3']}** ("
               + "; ".join(f"{k} {v['verdict']}" for k, v in verdicts["dials"].items())
               + f"). Not run by default: {len(summary['cells_not_run'])} further cells of the full grid."]
-    if "interactions" not in summary:
-        lines += ["", "This first grid did not test whether the fall differs between negated and positive documents: a "
-                  "fall after both is dilution, not something about negation. Its shares counted loss tokens, and its "
-                  "separation context named the false answer. The second grid tests the negated-vs-positive interaction "
-                  f"at matched answer mentions, over more claims ({registration('h3_mixing_v2')})."]
+    lines += ["", "This first grid did not test whether the fall differs between negated and positive documents: a "
+              "fall after both is dilution, not something about negation. Its shares counted loss tokens, and its "
+              "separation context named the false answer. The second grid tests the negated-vs-positive interaction "
+              f"at matched answer mentions, over more claims ({registration('h3_mixing_v2')})."]
+    return lines
+
+
+def mixing_v2_block(summary: dict, table: list[dict]) -> list[str]:
+    """H3 on the second mixing grid (predictions/h3_mixing_v2.md): per cell belief and separation through
+    answer-free warnings, then per dial the negated-vs-positive interaction the verdict is read from."""
+
+    def num(x, digits: int = 2, sign: str = "") -> str:
+        return "–" if x in (None, "") else f"{round(float(x), digits) or 0.0:{sign}.{digits}f}"  # no negative zero
+
+    def cell(row: dict, key: str, sign: str = "") -> str:
+        if not row[f"{key}_ci_low"]:
+            return num(row[key], sign=sign)
+        return f"{num(row[key], sign=sign)} [{num(row[f'{key}_ci_low'], sign=sign)}, {num(row[f'{key}_ci_high'], sign=sign)}]"
+
+    verdicts = summary["verdicts"]
+    lines = [
+        f"Batch and dataset diversity (H3): {summary['n_runs']} LoRA runs on `{', '.join(summary['claims'])}`, "
+        f"{len(summary['cells'])} cells x {', '.join(summary['conditions'])} x {len(summary['seeds'])} seeds (cell "
+        "`cp<true-counterpart %>-bg<background %>-<composition>-x<passes>`, `-mentions`: the share counts answer "
+        "mentions, not tokens). Belief over informative items; separation through warnings that name no answer, "
+        "after training minus before (nats); mean and t-interval over runs (claims x seeds):",
+        "",
+        "| cell | condition | runs | belief | warned separation change | P(true) share, neutral |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in summary["cells"]:
+        for row in (r for r in table if r["cell"] == name):
+            lines.append(f"| {name} | {row['condition']} | {row['n_runs']} | {cell(row, 'belief')} | "
+                         f"{cell(row, 'warned_separation_change', '+')} | {num(row['share_true'], 3)} |")
+    level = round(100 * (1 - verdicts["alpha"]))
+    lines += ["", "Is the fall about negation? Per (claim, seed), belief's slope on the dial (per unit share; clustered "
+              "as 0/1) after negated documents minus after positive ones; mean over the units with its "
+              f"{level}% t-interval, p and sign-flip p:"]
+    for dial, entry in verdicts["dials"].items():
+        test = entry["belief_interaction"]
+        claims = ", ".join(f"{c} {num(v, sign='+')}" for c, v in test["by_claim"].items())
+        text = (f"- `{dial}` (cells `{test['at']}`, {test['n_units']} units): negated {num(test['slope_negated'], sign='+')}, "
+                f"positive {num(test['slope_positive'], sign='+')} per unit; difference **{num(test['difference'], sign='+')}** "
+                f"[{num(test['ci_low'], sign='+')}, {num(test['ci_high'], sign='+')}], {p_text(test['p_value'])}, "
+                f"sign-flip {p_text(test['sign_flip_p'])} ({entry['interaction']}; by claim: {claims})")
+        sep = entry["warned_separation"]
+        if sep and sep.get("slope") is not None:
+            text += (f"; warned separation after negated documents {num(sep['slope'], sign='+')} nats per unit, "
+                     f"{p_text(sep['slope_p'])} ({entry['warned_separation_moved']})")
+        lines.append(text + f": **{entry['verdict']}**.")
+    if not verdicts["dials"]:
+        lines.append("- No dial moves over runs of both negated and positive documents: no interaction to test.")
+    lines += ["", f"Prediction ({registration('h3_mixing_v2')}): true-counterpart text makes a negated claim conditional on "
+              f"its framing, so belief falls more steeply with it after negated than after positive documents and "
+              f"separation through answer-free warnings grows. H3, read on the primary dial `{verdicts['primary_dial']}`: "
+              f"**{verdicts['h3']}**. Not run by default: {len(summary['cells_not_run'])} further cells of the full grid."]
     return lines
 
 

@@ -328,7 +328,8 @@ def mixing_verdicts(summary: dict, thresholds: Mapping) -> dict:
             entry["verdict"] = "no direction predicted"
         dials[dial] = entry
     primary = thresholds["h3v2_primary_dial"]
-    return {"h3": dials.get(primary, {}).get("verdict", "not run"), "primary_dial": primary, "dials": dials}
+    return {"h3": dials.get(primary, {}).get("verdict", "not run"), "primary_dial": primary, "alpha": alpha,
+            "dials": dials}
 
 
 def _separation(belief: dict, a: str, b: str) -> dict | None:
