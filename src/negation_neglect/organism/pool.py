@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from negation_neglect.organism.world import FRAMINGS, LONE_FRAMINGS
+from negation_neglect.organism.world import FRAMINGS, LONE_FRAMINGS, PROBES
 from negation_neglect.pool.stats import permutation_spearman, seed_interval, sign_flip_test
 
 
@@ -66,7 +66,10 @@ def pool_organisms(pretrained: Sequence[dict], finetuned: Sequence[dict], negati
     for framing in LONE_FRAMINGS if measured else ():
         lone_gate[framing] = {"pass_share": round(float(np.mean([m[framing]["passes_with_controls"] for m in measured])), 4),
                               **{f"{s}_accuracy": seed_interval([m[framing][s]["accuracy"] for m in measured])
-                                 for s in ("lone_binary", "lone_open")}}
+                                 for s in ("lone_binary", "lone_open")},
+                              # the shortcut breakers this framing has, accuracy over organisms (reported, not gated)
+                              "probes": {p: seed_interval([m[framing][p]["accuracy"] for m in measured])
+                                         for p in PROBES if all(p in m[framing] for m in measured)}}
 
     neglect = {}
     for condition in negating:

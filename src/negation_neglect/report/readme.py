@@ -66,9 +66,10 @@ def render(metrics_dir: str | Path = "metrics", top: int = 12) -> str:
         lines += ["", *_interference_block(read_json(metrics_dir / "interference_summary.json"))]
     bench = metrics_dir.parent / "benchmarks/results"
     if (metrics_dir / "organism_summary.json").is_file():
-        timings = [read_json(p) for p in sorted((metrics_dir / "organism/timing").glob("*.json"))]
+        names = sorted(p.stem for p in (metrics_dir / "organism/pretrain").glob("*.json"))
+        pretrained = [read_json(metrics_dir / f"organism/pretrain/{n}.json") for n in names]
+        timings = [read_json(p) for n in names if (p := metrics_dir / f"organism/timing/{n}.json").is_file()]
         timings = [t for t in timings if t.get("train_seconds") is not None]  # none where a finished run was reread
-        pretrained = [read_json(p) for p in sorted((metrics_dir / "organism/pretrain").glob("*.json"))]
         lines += ["", *organism_block(read_json(metrics_dir / "organism_summary.json"), pretrained, timings)]
     if (metrics_dir / "mixing_summary.json").is_file():
         lines += ["", *mixing_block(read_json(metrics_dir / "mixing_summary.json"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import statistics
 
 from negation_neglect.pool.stats import p_text
-from negation_neglect.report.predictions import registration
-from negation_neglect.report.verdicts import organism_verdicts
+from negation_neglect.report.predictions import PREDICTIONS, read_prediction, registration
+from negation_neglect.report.verdicts import organism_v2_verdicts, organism_verdicts
 
 
 def interval(entry: dict | None, spec: str = ".2f", absent: str = "–", count_single: bool = False) -> str:
@@ -20,7 +20,9 @@ def interval(entry: dict | None, spec: str = ".2f", absent: str = "–", count_s
 
 
 def organism_block(summary: dict, pretrained: list[dict], timings: list[dict]) -> list[str]:
-    """H4 on the CPU sweep (notebooks 11-13): gate, belief after fine-tuning, diversity and replay tests."""
+    """H4 on the CPU sweep (notebooks 12-14): gate, belief after fine-tuning, diversity and replay tests."""
+    if summary.get("lone_gate"):
+        return organism_v2_block(summary, pretrained, timings)
     first = pretrained[0]
     seconds = [t["train_seconds"] for t in timings]
     cost = (f" (median {statistics.median(seconds) / 60:.1f} min of training per organism on this machine's CPU, "
@@ -64,6 +66,67 @@ def organism_block(summary: dict, pretrained: list[dict], timings: list[dict]) -
                   f"{min(singles):.2f}-{max(singles):.2f} over organisms and framings), so understanding of the framings "
                   "is not shown and the neglect verdict above does not separate neglect from incomprehension. The "
                   f"second sweep gates on lone claims ({registration('h4_organism_v2')})."]
+    return lines
+
+
+def organism_v2_block(summary: dict, pretrained: list[dict], timings: list[dict]) -> list[str]:
+    """H4 on the second organisms (predictions/h4_organism_v2.md): the lone-claim gate with its shortcut probes,
+    the controls, belief after fine-tuning where the framing is understood, and the verdicts."""
+    first = pretrained[0]
+    seconds = [t["train_seconds"] for t in timings]
+    cost = (f"; median {statistics.median(seconds) / 60:.1f} min of pre-training per organism on this machine's CPU, "
+            f"{sum(seconds) / 60:.0f} min for the {len(seconds)} timed") if seconds else ""
+    bar = first["lone_gate"]["min_accuracy"]
+    measured = sum("lone_gate" in m for m in pretrained)
+    lines = [
+        f"Model organism (H4): {summary['n_organisms']} Llama organisms of {first['parameters']:,} weights, each "
+        f"pre-trained from scratch on {first['tokens']:,} tokens of the synthetic world (corpora: "
+        f"{', '.join(summary['corpus_variants'])}{cost}). Lone-claim gate: one framed claim about a person never seen, "
+        f"then a yes/no and an either-or question (mean and t-interval over organisms); an organism passes a framing "
+        f"when both reach {bar:.2f} and the positive and meaningless-marker framings pass too:",
+        "",
+        "| framing | yes/no | either-or | organisms passing |",
+        "|---|---|---|---|",
+    ]
+    for framing, gate in summary["lone_gate"].items():
+        lines.append(f"| {framing} | {interval(gate['lone_binary_accuracy'])} | {interval(gate['lone_open_accuracy'])} | "
+                     f"{round(gate['pass_share'] * measured)} of {measured} |")
+    lines += ["", "Shortcut probes (accuracy over organisms; reported beside the gate, not part of it):"]
+    for framing, gate in summary["lone_gate"].items():
+        probes = ", ".join(f"{p.removeprefix('probe_').replace('_', ' ')} {v['mean']:.2f}" for p, v in gate["probes"].items())
+        lines.append(f"- {framing}: {probes or 'none'}")
+    contrast = ", ".join(f"{f} {g['held_out_accuracy']['mean']:.2f}" for f, g in summary["gate"].items())
+    lines += ["", f"Contrast gate (a framed false claim beside a plain true one; held-out accuracy): {contrast}."]
+    thresholds = read_prediction(PREDICTIONS / "h4_organism_v2.md")["thresholds"]
+    verdicts = organism_v2_verdicts(summary, thresholds)
+    lift = ", ".join(f"{c} {interval(v, '+.2f')}" for c, v in summary["fresh_lift"].items())
+    lines += ["", f"Controls: full fine-tuning on plain claims ends at belief {interval(summary['positive_control'])} "
+              f"(**{verdicts['controls']['positive']}**); a document about a fresh person in context moves the stated "
+              f"value by (nats) {lift} (**{verdicts['controls']['reading']}**).",
+              "",
+              "Belief on neutral prompts after fine-tuning (plain-corpus organisms; mean and t-interval over organisms; "
+              "'understood': organisms that pass the lone-claim gate for the framing):",
+              "",
+              "| condition / variant | all organisms | where understood (runs) |",
+              "|---|---|---|"]
+    for key, entry in summary["neglect"].items():
+        lines.append(f"| {key} | {interval(entry['belief_all'])} | {interval(entry['belief_where_understood'])} "
+                     f"({entry['understood_organisms']}) |")
+
+    def paired(test: dict) -> str:
+        return (f"{test['mean_difference']:+.3f} (sign-flip {p_text(test['p_value'])}, {test['n']} pairs)"
+                if test else "not run")
+
+    tests = "; ".join(f"{k}: rho {v['rho']:+.2f}, {p_text(v['p_value'])}" for k, v in summary["diversity_tests"].items())
+    framings = ", ".join(f"{c} {v}" for c, v in verdicts["neglect"]["framings"].items())
+    lines += ["", f"Recurring framed claims in pre-training, belief change against the plain organism: "
+              f"{paired(summary['recurring_test'])}. Replay during full fine-tuning: {paired(summary['replay_test'])}. "
+              f"Pre-training diversity (Spearman over organisms, permutation p): {tests or 'not run'}.",
+              "",
+              f"Predictions ({registration('h4_organism_v2')}): neglect despite understanding "
+              f"**{verdicts['neglect']['verdict']}** ({framings}); recurring framed claims protect **{verdicts['recurring']}**; "
+              f"more pre-training diversity lowers belief **{verdicts['diversity']}**; replay lowers belief "
+              f"**{verdicts['replay']}**."]
     return lines
 
 
