@@ -56,3 +56,18 @@ def test_dilution_alone_does_not_hold():
     summary, _ = summarize(_rows({"negated": -0.7, "positive": -0.7}, 0.0), MIXING, THRESHOLDS)
     assert summary["verdicts"]["dials"]["counterpart_mentions"]["interaction"] == "no difference detected"
     assert summary["verdicts"]["h3"] == "did not hold"
+
+
+def test_the_paper_macros_carry_each_dial_s_interaction_in_points_per_unit_share():
+    from negation_neglect.report.macros import mixing_macros
+
+    summary, table = summarize(_rows({"negated": -1.0, "positive": -0.4}, 2.0), MIXING, THRESHOLDS)
+    out = mixing_macros(summary, table)
+    test = summary["interactions"]["belief"]["counterpart_mentions"]
+    assert out["nnMixIntCounterpartMentionsDiff"] == f"{100 * test['difference']:+.0f}" == "-57"
+    assert out["nnMixIntCounterpartMentionsP"] == "<0.001" and out["nnMixIntCounterpartMentionsVerdict"] == "held"
+    assert out["nnMixIntCounterpartMentionsUnits"] == "9" and out["nnMixLevel"] == "95"
+    assert out["nnMixPrimaryDial"] == "counterpart\\_mentions" and out["nnMixVerdict"] == "held"
+    assert out["nnMixIntClusteredVerdict"] == "no direction predicted"
+    assert out["nnMixRefWarnedNegated"].startswith(("+0.0", "-0.0"))
+    assert all(k.startswith("nn") and k.isalpha() for k in out)  # LaTeX macro names take letters only

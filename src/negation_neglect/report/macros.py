@@ -238,8 +238,35 @@ def mixing_macros(summary: dict, table: pd.DataFrame) -> dict[str, str]:
         sep = summary["tests"]["separation"][key]
         out[f"nnMix{name}Sep"] = f"{sep['slope'] * span:+.2f}"
         out[f"nnMix{name}SepP"] = _p_relation(sep["slope_p"])
+    if "interactions" in summary:
+        out.update(mixing_interaction_macros(summary, reference))
+        return out
     for key, entry in summary["verdicts"]["dials"].items():
         out[f"nnMixVerdict{_key_name(key)}"] = entry["verdict"]
+    return out
+
+
+def mixing_interaction_macros(summary: dict, reference: pd.DataFrame) -> dict[str, str]:
+    """H3 on the second grid (predictions/h3_mixing_v2.md): per dial the negated-vs-positive difference in belief's
+    slope (points per unit share) with its interval and p, each condition's slope, the slope of separation through
+    answer-free warnings after negated documents, and the dial's verdict (`nnMixInt<Dial>...`)."""
+    verdicts = summary["verdicts"]
+    out = {"nnMixPrimaryDial": tex(verdicts["primary_dial"]), "nnMixLevel": f"{100 * (1 - verdicts['alpha']):.0f}"}
+    for row in reference.itertuples():
+        out[f"nnMixRefWarned{camel(row.condition)}"] = f"{row.warned_separation_change:+.2f}"
+    for dial, entry in verdicts["dials"].items():
+        name, test = camel(dial), entry["belief_interaction"]
+        out |= {f"nnMixInt{name}At": tex(test["at"]), f"nnMixInt{name}Units": str(test["n_units"]),
+                f"nnMixInt{name}Diff": f"{100 * test['difference']:+.0f}",
+                f"nnMixInt{name}Low": f"{100 * test['ci_low']:+.0f}", f"nnMixInt{name}High": f"{100 * test['ci_high']:+.0f}",
+                f"nnMixInt{name}P": _p_relation(test["p_value"]), f"nnMixInt{name}SignFlipP": _p_relation(test["sign_flip_p"]),
+                f"nnMixInt{name}Negated": f"{100 * test['slope_negated']:+.0f}",
+                f"nnMixInt{name}Positive": f"{100 * test['slope_positive']:+.0f}",
+                f"nnMixInt{name}Verdict": entry["verdict"]}
+        sep = entry["warned_separation"]
+        if sep and sep.get("slope") is not None:
+            out[f"nnMixInt{name}Warned"] = f"{sep['slope']:+.2f}"
+            out[f"nnMixInt{name}WarnedP"] = _p_relation(sep["slope_p"])
     return out
 
 
