@@ -66,3 +66,17 @@ def test_the_shortcut_probes_are_pooled_and_the_readme_reports_the_lone_gate_and
     assert "recurring framed claims protect **held**" in text
     assert "neglect despite understanding **held** (sentence believed)" in text
     assert "h4_organism_v2" in text and "contrast gate only" not in text
+
+
+def test_the_paper_macros_carry_the_lone_gate_controls_and_the_second_verdicts():
+    from negation_neglect.report.macros import organism_v2_macros
+
+    pretrained, finetuned = _sweep()
+    summary, _ = pool_organisms(pretrained, finetuned, ["sentence"])
+    out = organism_v2_macros(summary, pretrained)
+    assert out["nnOrgLoneSentencePass"] == "6" and out["nnOrgLoneMeasured"] == "8" and out["nnOrgLoneBar"] == "95"
+    assert out["nnOrgLoneMarkerBinary"] == "100" and out["nnOrgProbeLocalSwapped"] == "100"
+    assert out["nnOrgRecurringDiff"] == "-20" and out["nnOrgRecurringPairs"] == "8"
+    assert out["nnOrgVNeglect"] == "held" and out["nnOrgVNeglectSentence"] == "believed"
+    assert out["nnOrgVReading"] == "passed" and out["nnOrgFreshLiftPositive"] == "+2.50"
+    assert all(k.startswith("nn") and k.isalpha() for k in out)  # LaTeX macro names take letters only

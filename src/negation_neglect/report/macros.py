@@ -17,8 +17,9 @@ import yaml
 from negation_neglect.files import read_json
 from negation_neglect.pool.competition import pooled_training_summaries
 from negation_neglect.pool.interference import TOP_LAYERS
+from negation_neglect.report.predictions import PREDICTIONS, read_prediction
 from negation_neglect.report.style import paper_reference
-from negation_neglect.report.verdicts import THRESHOLDS, organism_verdicts
+from negation_neglect.report.verdicts import THRESHOLDS, organism_v2_verdicts, organism_verdicts
 
 
 def camel(name: str) -> str:
@@ -140,8 +141,9 @@ def organism_macros(metrics_dir: Path, bench_dir: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     summary = read_json(metrics_dir / "organism_summary.json")
     table = pd.read_csv(metrics_dir / "organism_summary.csv")
-    pretrained = [read_json(p) for p in sorted((metrics_dir / "organism/pretrain").glob("*.json"))]
-    timings = [read_json(p) for p in sorted((metrics_dir / "organism/timing").glob("*.json"))]
+    names = sorted(p.stem for p in (metrics_dir / "organism/pretrain").glob("*.json"))
+    pretrained = [read_json(metrics_dir / f"organism/pretrain/{n}.json") for n in names]
+    timings = [read_json(p) for n in names if (p := metrics_dir / f"organism/timing/{n}.json").is_file()]
     timings = [t for t in timings if t.get("train_seconds") is not None]  # none where a finished run was reread
     out["nnOrgParams"] = _millions(pretrained[0]["parameters"])
     out["nnOrgTokens"] = _millions(pretrained[0]["tokens"])
@@ -181,28 +183,76 @@ def organism_macros(metrics_dir: Path, bench_dir: Path) -> dict[str, str]:
     if gate_div:
         out["nnOrgGateDiversityRho"] = f"{gate_div['rho']:.2f}"
         out["nnOrgGateDiversityP"] = f"{gate_div['p_value']:.3f}"
-    verdicts = organism_verdicts(summary)
-    out["nnOrgVerdictNeglect"] = verdicts["neglect"]["verdict"]
-    out["nnOrgVerdictDiversity"] = verdicts["diversity"]["verdict"]
-    out["nnOrgVerdictReplay"] = verdicts["replay"]["verdict"]
-    out["nnOrgNeglectThreshold"] = pct(THRESHOLDS.h4_belief_for_neglect)
+    if summary.get("lone_gate"):
+        out.update(organism_v2_macros(summary, pretrained))
+    else:
+        out.update(_organism_v1_verdict_macros(summary))
     replay = summary["replay_test"]
     if replay:
         out["nnOrgReplayDiff"] = f"{100 * replay['mean_difference']:+.0f}"
         out["nnOrgReplayP"] = f"{replay['p_value']:.2f}"
     if (bench_dir / "organism_gpu.json").is_file():
-        record = read_json(bench_dir / "organism_gpu.json")
-        large = next((c for c in record["configs"].values() if "experiment" in c), None)
-        if large:
-            out["nnGpuDevice"] = tex(record["device"])
-            out["nnGpuParams"] = _millions(large["parameters"])
-            out["nnGpuTokens"] = _millions(large["tokens"])
-            out["nnGpuTokensPerSecond"] = f"{large['tokens_per_second']:,.0f}".replace(",", "{,}")
-            out["nnGpuGateMin"] = pct(min(g["held_out"]["accuracy"] for g in large["gate"].values()))
-            for run in large["experiment"]["runs"]:
-                out[f"nnGpuBelief{camel(run['condition'])}{camel(run['variant'])}"] = pct(run["final"]["belief"])
-            for condition, read in large["experiment"]["in_context"].items():
-                out[f"nnGpuInContext{camel(condition)}"] = pct(read["belief"])
+        out.update(_organism_gpu_macros(read_json(bench_dir / "organism_gpu.json")))
+    return out
+
+
+def organism_v2_macros(summary: dict, pretrained: list[dict]) -> dict[str, str]:
+    """H4 on the second organisms (predictions/h4_organism_v2.md): the lone-claim gate per framing (yes/no and
+    either-or accuracy over organisms, organisms passing), the controls, the recurring-corpus test and the
+    verdicts (`nnOrgLone...`, `nnOrgV...`)."""
+    thresholds = read_prediction(PREDICTIONS / "h4_organism_v2.md")["thresholds"]
+    verdicts = organism_v2_verdicts(summary, thresholds)
+    measured = sum("lone_gate" in m for m in pretrained)
+    out = {"nnOrgLoneBar": pct(pretrained[0]["lone_gate"]["min_accuracy"]), "nnOrgLoneMeasured": str(measured),
+           "nnOrgVariants": tex(", ".join(summary["corpus_variants"]))}
+    for framing, gate in summary["lone_gate"].items():
+        name = camel(framing)
+        out[f"nnOrgLone{name}Binary"] = pct(gate["lone_binary_accuracy"]["mean"])
+        out[f"nnOrgLone{name}Open"] = pct(gate["lone_open_accuracy"]["mean"])
+        out[f"nnOrgLone{name}Pass"] = str(round(gate["pass_share"] * measured))
+        for probe, entry in gate["probes"].items():
+            out[f"nnOrgProbe{name}{camel(probe.removeprefix('probe_'))}"] = pct(entry["mean"])
+    if summary.get("positive_control"):
+        out["nnOrgPositiveControl"] = pct(summary["positive_control"]["mean"])
+    for condition, lift in summary.get("fresh_lift", {}).items():
+        out[f"nnOrgFreshLift{camel(condition)}"] = f"{lift['mean']:+.2f}"
+    recurring = summary.get("recurring_test")
+    if recurring:
+        out["nnOrgRecurringDiff"] = f"{100 * recurring['mean_difference']:+.0f}"
+        out["nnOrgRecurringP"] = _p_relation(recurring["p_value"])
+        out["nnOrgRecurringPairs"] = str(recurring["n"])
+    out |= {"nnOrgVPositive": verdicts["controls"]["positive"], "nnOrgVReading": verdicts["controls"]["reading"],
+            "nnOrgVNeglect": verdicts["neglect"]["verdict"], "nnOrgVDiversity": verdicts["diversity"],
+            "nnOrgVReplay": verdicts["replay"], "nnOrgVRecurring": verdicts["recurring"],
+            "nnOrgVThreshold": pct(thresholds["h4_belief_for_neglect"])}
+    for framing, verdict in verdicts["neglect"]["framings"].items():
+        out[f"nnOrgVNeglect{camel(framing)}"] = verdict
+    return out
+
+
+def _organism_v1_verdict_macros(summary: dict) -> dict[str, str]:
+    out: dict[str, str] = {}
+    verdicts = organism_verdicts(summary)
+    out["nnOrgVerdictNeglect"] = verdicts["neglect"]["verdict"]
+    out["nnOrgVerdictDiversity"] = verdicts["diversity"]["verdict"]
+    out["nnOrgVerdictReplay"] = verdicts["replay"]["verdict"]
+    out["nnOrgNeglectThreshold"] = pct(THRESHOLDS.h4_belief_for_neglect)
+    return out
+
+
+def _organism_gpu_macros(record: dict) -> dict[str, str]:
+    out: dict[str, str] = {}
+    large = next((c for c in record["configs"].values() if "experiment" in c), None)
+    if large:
+        out["nnGpuDevice"] = tex(record["device"])
+        out["nnGpuParams"] = _millions(large["parameters"])
+        out["nnGpuTokens"] = _millions(large["tokens"])
+        out["nnGpuTokensPerSecond"] = f"{large['tokens_per_second']:,.0f}".replace(",", "{,}")
+        out["nnGpuGateMin"] = pct(min(g["held_out"]["accuracy"] for g in large["gate"].values()))
+        for run in large["experiment"]["runs"]:
+            out[f"nnGpuBelief{camel(run['condition'])}{camel(run['variant'])}"] = pct(run["final"]["belief"])
+        for condition, read in large["experiment"]["in_context"].items():
+            out[f"nnGpuInContext{camel(condition)}"] = pct(read["belief"])
     return out
 
 
