@@ -9,6 +9,11 @@ from negation_neglect.report.predictions import PREDICTIONS, read_prediction, re
 from negation_neglect.report.verdicts import organism_v2_verdicts, organism_verdicts
 
 
+def num(x, digits: int = 2, sign: str = "") -> str:
+    """A number as the mixing tables print it (`–` when absent; `or 0.0`: no negative zero)."""
+    return "–" if x in (None, "") else f"{round(float(x), digits) or 0.0:{sign}.{digits}f}"
+
+
 def interval(entry: dict | None, spec: str = ".2f", absent: str = "–", count_single: bool = False) -> str:
     """`mean [low, high]` of a pool.stats.seed_interval entry; without an interval the mean alone (`(n=1)` after it
     with `count_single`), `absent` when there is no entry."""
@@ -133,9 +138,6 @@ def organism_v2_block(summary: dict, pretrained: list[dict], timings: list[dict]
 def mixing_block(summary: dict, table: list[dict]) -> list[str]:
     """H3 on the mixing grid (notebooks 14-15): per cell belief and separation, slope tests, the verdict."""
 
-    def num(x, digits: int = 2, sign: str = "") -> str:
-        return f"{round(float(x), digits) or 0.0:{sign}.{digits}f}"  # `or 0.0`: no negative zero
-
     def interval(row: dict, key: str) -> str:
         if not row[f"{key}_ci_low"]:
             return num(row[key])
@@ -177,9 +179,6 @@ def mixing_block(summary: dict, table: list[dict]) -> list[str]:
 def mixing_v2_block(summary: dict, table: list[dict]) -> list[str]:
     """H3 on the second mixing grid (predictions/h3_mixing_v2.md): per cell belief and separation through
     answer-free warnings, then per dial the negated-vs-positive interaction the verdict is read from."""
-
-    def num(x, digits: int = 2, sign: str = "") -> str:
-        return "–" if x in (None, "") else f"{round(float(x), digits) or 0.0:{sign}.{digits}f}"  # no negative zero
 
     def cell(row: dict, key: str, sign: str = "") -> str:
         if not row[f"{key}_ci_low"]:
