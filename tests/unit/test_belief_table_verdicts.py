@@ -10,6 +10,7 @@ from negation_neglect import layout
 from negation_neglect.files import write_json
 from negation_neglect.pool.competition import belief_table
 from negation_neglect.pool.stats import cluster_bootstrap_difference
+from negation_neglect.report.macros import belief_verdict_macros
 from negation_neglect.report.predictions import read_prediction
 from negation_neglect.report.verdicts import belief_table_verdicts
 from tests.conftest import ROOT
@@ -71,6 +72,12 @@ def test_each_check_is_refuted_by_the_grid_that_refutes_it(tmp_path):
     assert {k: v["holds"] for k, v in verdicts.items()} == {"neglect": False, "corrections": False, "local": False,
                                                             "controls": False}
     assert verdicts["neglect"]["evidence"]["negated"]["refutes"] and not verdicts["neglect"]["evidence"]["fiction"]["refutes"]
+    table["verdicts"] = verdicts
+    out = belief_verdict_macros(table, THRESHOLDS)  # what the paper prints
+    assert out["nnBeliefVerdictNeglect"] == "did not hold" and out["nnBeliefVerdictLocal"] == "did not hold"
+    assert (out["nnBeliefDiffNegatedPositive"], out["nnBeliefDiffCorrectedPositive"]) == ("-72", "+0")
+    assert out["nnBeliefNeglectGap"] == "15" and out["nnBeliefTrueMax"] == "10"
+    assert int(out["nnBeliefPairsSeparated"]) < int(out["nnBeliefPairs"]) == 21  # 7 conditions, every pair
 
 
 def test_a_check_without_its_conditions_is_not_judged(tmp_path):

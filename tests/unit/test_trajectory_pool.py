@@ -79,3 +79,19 @@ def test_the_readme_states_the_table_and_its_verdicts(tmp_path):
     assert "| negated | 6 of 6 | 0.70 [0.70, 0.70] | 6 of 6 | 0.70 [0.70, 0.70] |" in text
     assert "| true | 0 of 6 | – | 0 of 6 | – |" in text
     assert "truth kept at P(false) 0.5: **holds**" in text and "controls: **holds**" in text
+
+
+def test_the_paper_macros_carry_the_table_and_its_verdicts(tmp_path):
+    from negation_neglect.report.macros import trajectory_macros
+
+    t = thresholds(["h1_trajectory"])
+    table = _grid(tmp_path / "replaced", 0.2)
+    table["verdicts"] = trajectory_verdicts(table, t)
+    out = trajectory_macros(table, t)
+    assert out["nnTrajRuns"] == "18" and out["nnTrajLevelFirst"] == "0.5" and out["nnTrajLevelSecond"] == "0.9"
+    assert out["nnTrajNegatedSecond"] == "0.20" and out["nnTrajPositiveSecond"] == "0.80"
+    assert out["nnTrajNegatedSecondReached"] == "6" and out["nnTrajTrueFirstReached"] == "0"
+    assert "nnTrajTrueFirst" not in out  # a level no run reached has no value to print
+    assert (out["nnTrajMinSecond"], out["nnTrajMaxSecond"], out["nnTrajHoldsSecond"]) == ("0.20", "0.80", "1")
+    assert out["nnTrajVerdictChance"] == "did not hold" and out["nnTrajVerdictControls"] == "held"
+    assert out["nnTrajChance"] == f"{t['h1t_chance_among_rest']:g}" and out["nnTrajTooFewSecond"] == "none"

@@ -17,9 +17,9 @@ import yaml
 from negation_neglect.files import read_json
 from negation_neglect.pool.competition import pooled_training_summaries
 from negation_neglect.pool.interference import TOP_LAYERS
-from negation_neglect.report.predictions import PREDICTIONS, read_prediction
+from negation_neglect.report.predictions import PREDICTIONS, read_prediction, thresholds
 from negation_neglect.report.style import paper_reference
-from negation_neglect.report.verdicts import THRESHOLDS, organism_v2_verdicts, organism_verdicts
+from negation_neglect.report.verdicts import THRESHOLDS, organism_v2_verdicts, organism_verdicts, separation
 
 
 def camel(name: str) -> str:
@@ -80,6 +80,9 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
         out[f"nnBelief{key}High"] = pct(v["ci_high"])
         out[f"nnItems{key}"] = str(v["n_items"])
     out["nnRuns"] = str(len(belief["runs"]))
+    out["nnPlannedRuns"] = str(belief.get("planned_runs", len(belief["runs"])))
+    if belief.get("verdicts"):
+        out.update(belief_verdict_macros(belief, thresholds(["belief_table"])))
     control: dict[str, list[float]] = {}
     for r in belief["runs"]:
         if r["in_context_control"]:
@@ -110,6 +113,8 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
         out[f"nnSeparation{camel(condition)}"] = f"{run['final_context_separation'].mean():.2f}"
         out[f"nnSpillover{camel(condition)}"] = f"{run['final_p_false_on_neighbours'].mean():.2f}"
     out["nnBaseSpillover"] = f"{summary['base_p_false_on_neighbours'].mean():.4f}"
+    if belief.get("trajectory", {}).get("by_context"):
+        out.update(trajectory_macros(belief["trajectory"], thresholds(["h1_trajectory"])))
 
     if (metrics_dir / "interference_summary.json").is_file():
         out.update(interference_macros(read_json(metrics_dir / "interference_summary.json")))
@@ -129,6 +134,70 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
         out["nnScoreSpeedup"] = f"{b['speedup']:.2f}"
         if "default_grid" in b:
             out["nnScoreGridMinutes"] = f"{b['default_grid']['seconds'] / 60:.1f}"
+    return out
+
+
+_SAID = {True: "held", False: "did not hold", None: "was undecided"}
+_BELIEF_CONTRASTS = (("corrected", "positive"), ("local", "negated"), ("negated_masked", "negated"), ("negated", "positive"))
+
+
+def _points(share: float) -> str:
+    """A signed difference of shares in percentage points, `+12`; never `-0`."""
+    return f"{int(round(100 * share)):+d}"
+
+
+def belief_verdict_macros(belief: dict, limits: dict) -> dict[str, str]:
+    """The four checks of predictions/belief_table.md: each verdict, the contrasts they read as differences in
+    headline belief (points, 95% cluster-bootstrap interval over runs; `nnBeliefDiff<A><B>`), the thresholds, and how
+    many pairs of training conditions the intervals separate."""
+    out = {f"nnBeliefVerdict{camel(check)}": _SAID[entry["holds"]] for check, entry in belief["verdicts"].items()}
+    out["nnBeliefNeglectGap"] = pct(limits["neglect_max_gap"])
+    out["nnBeliefTrueMax"] = pct(limits["true_control_max"])
+    for a, b in _BELIEF_CONTRASTS:
+        s = separation(belief, a, b)
+        if s is not None:
+            key = f"nnBeliefDiff{camel(a)}{camel(b)}"
+            out[key] = _points(s["difference"])
+            out[f"{key}Low"], out[f"{key}High"] = _points(s["ci_low"]), _points(s["ci_high"])
+    pairs = belief.get("separations", {})
+    out["nnBeliefPairs"] = str(len(pairs))
+    out["nnBeliefPairsSeparated"] = str(sum(bool(e["separated"]) for e in pairs.values()))
+    return out
+_LEVEL_NAMES = ("First", "Second")
+
+
+def trajectory_macros(trajectory: dict, limits: dict) -> dict[str, str]:
+    """H1 at matched P(false) (predictions/h1_trajectory.md): per condition and level (`First` = the lower P(false)
+    level, `Second` = the higher) the runs reaching it and P(true | not false) with its interval, the range over
+    the training conditions judged there, the thresholds and the three verdicts (`nnTraj...`)."""
+    levels = [str(level) for level in trajectory["levels"]]
+    if len(levels) != len(_LEVEL_NAMES):
+        raise ValueError(f"trajectory levels {levels}: the paper names exactly {len(_LEVEL_NAMES)}")
+    judged = trajectory["by_context"][trajectory["judged_on"]]
+    verdicts = trajectory["verdicts"]
+    out = {"nnTrajRuns": str(sum(r["probed"] for r in trajectory["runs"])),
+           "nnTrajKept": f"{limits['h1t_kept_at_half']:g}", "nnTrajChance": f"{limits['h1t_chance_among_rest']:g}",
+           "nnTrajMinRuns": str(limits["h1t_min_runs"]),
+           "nnTrajVerdictKept": _SAID[verdicts["kept_at_half"]["holds"]],
+           "nnTrajVerdictChance": _SAID[verdicts["above_chance"]["holds"]],
+           "nnTrajVerdictControls": _SAID[verdicts["controls"]["holds"]]}
+    for level, name in zip(levels, _LEVEL_NAMES):
+        out[f"nnTrajLevel{name}"] = level
+        for condition, by_level in judged.items():
+            cell, key = by_level.get(level, {"reached": 0, "n_runs": 0}), f"nnTraj{camel(condition)}{name}"
+            out[f"{key}Reached"], out[f"{key}Runs"] = str(cell["reached"]), str(cell["n_runs"])
+            given = cell.get("true_given_not_false")
+            if given:
+                out[key] = f"{given['mean']:.2f}"
+                out[f"{key}Low"], out[f"{key}High"] = f"{given['ci_low']:.2f}", f"{given['ci_high']:.2f}"
+    for verdict, name in (("kept_at_half", "First"), ("above_chance", "Second")):
+        judged_here = verdicts[verdict]["by_condition"]
+        if judged_here:
+            means = [v["mean"] for v in judged_here.values()]
+            out[f"nnTrajMin{name}"], out[f"nnTrajMax{name}"] = f"{min(means):.2f}", f"{max(means):.2f}"
+            out[f"nnTrajConditions{name}"] = str(len(judged_here))
+            out[f"nnTrajHolds{name}"] = str(sum(bool(v["holds"]) for v in judged_here.values()))
+        out[f"nnTrajTooFew{name}"] = tex(", ".join(verdicts[verdict]["too_few_runs"]) or "none")
     return out
 
 

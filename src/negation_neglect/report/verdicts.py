@@ -332,7 +332,7 @@ def mixing_verdicts(summary: dict, thresholds: Mapping) -> dict:
             "dials": dials}
 
 
-def _separation(belief: dict, a: str, b: str) -> dict | None:
+def separation(belief: dict, a: str, b: str) -> dict | None:
     """a - b from the belief table's `separations` (see pool.competition.separations), either order."""
     found = belief.get("separations", {})
     if f"{a}|{b}" in found:
@@ -345,7 +345,7 @@ def _separation(belief: dict, a: str, b: str) -> dict | None:
 
 
 def _lower_and_separated(belief: dict, low: str, high: str) -> dict:
-    s = _separation(belief, low, high)
+    s = separation(belief, low, high)
     if s is None:
         return {"holds": None, "evidence": f"{low} or {high} not in the grid"}
     return {"holds": bool(s["separated"] and s["difference"] < 0),
@@ -367,7 +367,7 @@ def belief_table_verdicts(belief: dict, thresholds: Mapping) -> dict:
     gap = float(thresholds["neglect_max_gap"])
     neglect = {}
     for c in thresholds["neglect_conditions"]:
-        s = _separation(belief, c, "positive")
+        s = separation(belief, c, "positive")
         if s is not None:
             neglect[c] = {"difference": s["difference"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
                           "refutes": bool(s["separated"] and s["difference"] <= -gap)}
