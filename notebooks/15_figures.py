@@ -61,6 +61,15 @@ display(Image(filename=f"{figures_dir}/belief_by_condition.png"))
 display(Image(filename=f"{figures_dir}/competition_over_steps.png"))
 
 # %% [markdown]
+# ## H1 while it happens: the truth's share of the rest at matched P(false)
+# Held-out probes, every step: each run's P(true | not false) against P(false) (thin lines), and at the first step
+# reaching each registered level (predictions/h1_trajectory.md) the mean over the runs reaching it with its
+# bootstrap interval. The dashed line is chance among the true answer and three distractors.
+
+# %%
+display(Image(filename=f"{figures_dir}/competition_at_matched_p_false.png"))
+
+# %% [markdown]
 # ## The final logit picture
 # The claim's first neutral prompt: base model, then the last checkpoint of each condition.
 

@@ -145,8 +145,8 @@ def test_interference_tables_and_verdict(project):
 
 
 def test_figures_generated_numbers_and_html(project):
-    for name in ("belief_by_condition", "competition_over_steps", "logit_picture", "separation_and_spillover",
-                 "interference_overview", "organism_overview", "mixing_overview"):
+    for name in ("belief_by_condition", "competition_over_steps", "competition_at_matched_p_false", "logit_picture",
+                 "separation_and_spillover", "interference_overview", "organism_overview", "mixing_overview"):
         for ext in ("pdf", "png"):
             assert (project / f"paper/figures/{name}.{ext}").stat().st_size > 1000, f"{name}.{ext}"
     macros = (project / "paper/generated/macros.tex").read_text()

@@ -87,7 +87,7 @@ def test_the_paper_macros_carry_the_table_and_its_verdicts(tmp_path):
     t = thresholds(["h1_trajectory"])
     table = _grid(tmp_path / "replaced", 0.2)
     table["verdicts"] = trajectory_verdicts(table, t)
-    out = trajectory_macros(table, t)
+    out = trajectory_macros(table, t, tmp_path / "replaced")
     assert out["nnTrajRuns"] == "18" and out["nnTrajLevelFirst"] == "0.5" and out["nnTrajLevelSecond"] == "0.9"
     assert out["nnTrajNegatedSecond"] == "0.20" and out["nnTrajPositiveSecond"] == "0.80"
     assert out["nnTrajNegatedSecondReached"] == "6" and out["nnTrajTrueFirstReached"] == "0"
@@ -95,3 +95,4 @@ def test_the_paper_macros_carry_the_table_and_its_verdicts(tmp_path):
     assert (out["nnTrajMinSecond"], out["nnTrajMaxSecond"], out["nnTrajHoldsSecond"]) == ("0.20", "0.80", "1")
     assert out["nnTrajVerdictChance"] == "did not hold" and out["nnTrajVerdictControls"] == "held"
     assert out["nnTrajChance"] == f"{t['h1t_chance_among_rest']:g}" and out["nnTrajTooFewSecond"] == "none"
+    assert (out["nnTrajEndAtChance"], out["nnTrajEndRuns"]) == ("6", "12")  # negated ends at 0.2; controls not counted

@@ -17,12 +17,15 @@ import pandas as pd
 import yaml
 from matplotlib.figure import Figure
 
+from negation_neglect import layout
 from negation_neglect.files import read_json
 from negation_neglect.mixing.cells import parse_cell
 from negation_neglect.mixing.pool import as_unit, other_dials, pass_curves, run_rows
 from negation_neglect.organism.world import FRAMINGS
 from negation_neglect.pool.competition import GROUPS, competition_frame, final_picture, mean_curves
 from negation_neglect.pool.interference import load_grid
+from negation_neglect.pool.trajectory import read_steps
+from negation_neglect.report.predictions import thresholds
 from negation_neglect.report.style import (
     CANDIDATE_COLOURS,
     ONE_COLUMN,
@@ -34,6 +37,7 @@ from negation_neglect.report.style import (
     save,
     step_axis,
 )
+from negation_neglect.report.verdicts import TRAJECTORY_CONTROLS
 
 
 def belief_by_condition(inputs: Inputs) -> Figure:
@@ -98,6 +102,49 @@ def competition_over_steps(inputs: Inputs) -> Figure:
     claims = " / ".join(f"{LINE_STYLES[style]} {claim}" for claim, style in style_of.items())
     fig.legend(handles, labels, loc="outside upper center", ncols=4, frameon=False, title=f"line style: {claims}",
                title_fontsize=7)
+    return fig
+
+
+def competition_at_matched_p_false(inputs: Inputs) -> Figure:
+    """H1 while it happens (predictions/h1_trajectory.md): each run's path of P(true | not false) against
+    P(false) on the held-out probes, step by step (thin lines), and at each registered level the mean over the
+    runs reaching it with its bootstrap interval (markers, from metrics/belief.json); one panel per training
+    condition, chance among the candidates other than the false answer dashed."""
+    trajectory = read_json(inputs.metrics_dir / "belief.json")["trajectory"]
+    limits = thresholds(["h1_trajectory"])
+    judged = trajectory["by_context"][trajectory["judged_on"]]
+    conditions = [c for c in inputs.conditions if c in judged and c not in TRAJECTORY_CONTROLS]
+    columns = 4
+    rows = -(-len(conditions) // columns)
+    fig = Figure(figsize=(TWO_COLUMNS, 1.55 * rows + 0.3), layout="constrained")
+    axes = fig.subplots(rows, columns, sharex=True, sharey=True, squeeze=False).ravel()
+    x_key, y_key = f"probe_{trajectory['judged_on']}_p_false", f"probe_{trajectory['judged_on']}_true_given_not_false"
+    for ax, condition in zip(axes, conditions):
+        for claim in inputs.claims:
+            for seed in inputs.seeds:
+                path = inputs.metrics_dir / "training" / f"{layout.run_key(claim, condition, seed)}_steps.csv"
+                steps = [r for r in (read_steps(path) if path.is_file() else []) if x_key in r and y_key in r]
+                ax.plot([r[x_key] for r in steps], [r[y_key] for r in steps], color=colour(condition),
+                        linewidth=0.5, alpha=0.35)
+        for level, marker in zip(trajectory["levels"], "os"):
+            cell = judged[condition].get(str(level), {})
+            given = cell.get("true_given_not_false")
+            if given:
+                ax.errorbar([cell["p_false"]["mean"]], [given["mean"]], capsize=2, marker=marker, markersize=3.5,
+                            yerr=[[given["mean"] - given["ci_low"]], [given["ci_high"] - given["mean"]]],
+                            color="black", linewidth=0.8, label=f"first step at P(false) {level:g}")
+        ax.axhline(limits["h1t_chance_among_rest"], color="#555555", linestyle="--", linewidth=0.7, label="chance")
+        ax.set_title(condition, color=colour(condition))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+    for ax in axes[len(conditions):]:
+        ax.set_visible(False)
+    for ax in axes[::columns]:
+        ax.set_ylabel("P(true | not false)")
+    for ax in axes[(rows - 1) * columns:]:
+        ax.set_xlabel("P(false), held-out probes")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper center", ncols=3, frameon=False)
     return fig
 
 
@@ -310,6 +357,7 @@ FIGURES = (
     FigureSpec("belief_by_condition", ("belief.json", "model_card.json"), belief_by_condition),
     FigureSpec("competition_over_steps", ("competition",), competition_over_steps),
     FigureSpec("logit_picture", ("competition",), logit_picture),
+    FigureSpec("competition_at_matched_p_false", ("belief.json", "training"), competition_at_matched_p_false),
     FigureSpec("separation_and_spillover", ("competition_summary.csv",), separation_and_spillover),
     FigureSpec("interference_overview", ("interference", "interference_summary.json", "competition"), interference_overview),
     FigureSpec("organism_overview", ("organism/pretrain", "organism_summary.csv"), organism_overview),

@@ -14,12 +14,20 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from negation_neglect import layout
 from negation_neglect.files import read_json
 from negation_neglect.pool.competition import pooled_training_summaries
 from negation_neglect.pool.interference import TOP_LAYERS
+from negation_neglect.pool.trajectory import read_steps
 from negation_neglect.report.predictions import PREDICTIONS, read_prediction, thresholds
 from negation_neglect.report.style import paper_reference
-from negation_neglect.report.verdicts import THRESHOLDS, organism_v2_verdicts, organism_verdicts, separation
+from negation_neglect.report.verdicts import (
+    THRESHOLDS,
+    TRAJECTORY_CONTROLS,
+    organism_v2_verdicts,
+    organism_verdicts,
+    separation,
+)
 
 
 def camel(name: str) -> str:
@@ -114,7 +122,7 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
         out[f"nnSpillover{camel(condition)}"] = f"{run['final_p_false_on_neighbours'].mean():.2f}"
     out["nnBaseSpillover"] = f"{summary['base_p_false_on_neighbours'].mean():.4f}"
     if belief.get("trajectory", {}).get("by_context"):
-        out.update(trajectory_macros(belief["trajectory"], thresholds(["h1_trajectory"])))
+        out.update(trajectory_macros(belief["trajectory"], thresholds(["h1_trajectory"]), metrics_dir))
 
     if (metrics_dir / "interference_summary.json").is_file():
         out.update(interference_macros(read_json(metrics_dir / "interference_summary.json")))
@@ -166,10 +174,12 @@ def belief_verdict_macros(belief: dict, limits: dict) -> dict[str, str]:
 _LEVEL_NAMES = ("First", "Second")
 
 
-def trajectory_macros(trajectory: dict, limits: dict) -> dict[str, str]:
+def trajectory_macros(trajectory: dict, limits: dict, metrics_dir: Path | None = None) -> dict[str, str]:
     """H1 at matched P(false) (predictions/h1_trajectory.md): per condition and level (`First` = the lower P(false)
     level, `Second` = the higher) the runs reaching it and P(true | not false) with its interval, the range over
-    the training conditions judged there, the thresholds and the three verdicts (`nnTraj...`)."""
+    the training conditions judged there, the thresholds and the three verdicts (`nnTraj...`). With the step logs
+    (`metrics_dir`), how many trained runs end, at their last step, with the truth at or below chance among the
+    rest (descriptive: after P(false) saturates, not a registered read-out)."""
     levels = [str(level) for level in trajectory["levels"]]
     if len(levels) != len(_LEVEL_NAMES):
         raise ValueError(f"trajectory levels {levels}: the paper names exactly {len(_LEVEL_NAMES)}")
@@ -198,6 +208,15 @@ def trajectory_macros(trajectory: dict, limits: dict) -> dict[str, str]:
             out[f"nnTrajConditions{name}"] = str(len(judged_here))
             out[f"nnTrajHolds{name}"] = str(sum(bool(v["holds"]) for v in judged_here.values()))
         out[f"nnTrajTooFew{name}"] = tex(", ".join(verdicts[verdict]["too_few_runs"]) or "none")
+    if metrics_dir is not None:
+        key = f"probe_{trajectory['judged_on']}_true_given_not_false"
+        last = []
+        for run in trajectory["runs"]:
+            path = Path(metrics_dir) / "training" / f"{layout.run_key(run['claim'], run['condition'], run['seed'])}_steps.csv"
+            if run["probed"] and run["condition"] not in TRAJECTORY_CONTROLS and path.is_file():
+                last.append([r for r in read_steps(path) if key in r][-1][key])
+        out["nnTrajEndRuns"] = str(len(last))
+        out["nnTrajEndAtChance"] = str(sum(v <= limits["h1t_chance_among_rest"] for v in last))
     return out
 
 
