@@ -146,12 +146,13 @@ def macros(metrics_dir: str | Path, reference: str | Path, params: dict, bench_d
 
 
 _SAID = {True: "held", False: "did not hold", None: "was undecided"}
-_BELIEF_CONTRASTS = (("corrected", "positive"), ("local", "negated"), ("negated_masked", "negated"), ("negated", "positive"))
+_BELIEF_CONTRASTS = (("corrected", "positive"), ("local", "negated"), ("negated_masked", "negated"),
+                     ("negated", "positive"))
 
 
 def _points(share: float) -> str:
     """A signed difference of shares in percentage points, `+12`; never `-0`."""
-    return f"{int(round(100 * share)):+d}"
+    return f"{round(100 * share):+d}"
 
 
 def belief_verdict_macros(belief: dict, limits: dict) -> dict[str, str]:
@@ -171,6 +172,8 @@ def belief_verdict_macros(belief: dict, limits: dict) -> dict[str, str]:
     out["nnBeliefPairs"] = str(len(pairs))
     out["nnBeliefPairsSeparated"] = str(sum(bool(e["separated"]) for e in pairs.values()))
     return out
+
+
 _LEVEL_NAMES = ("First", "Second")
 
 
