@@ -46,6 +46,11 @@ def training_summary(metrics_dir: str | Path, claim: str, condition: str, seed: 
     return Path(metrics_dir) / "training" / f"{run_key(claim, condition, seed)}.json"
 
 
+def training_steps(metrics_dir: str | Path, claim: str, condition: str, seed: int | str) -> Path:
+    """A run's step log: loss, learning rate and the competition probes at each logged step."""
+    return Path(metrics_dir) / "training" / f"{run_key(claim, condition, seed)}_steps.csv"
+
+
 def belief(metrics_dir: str | Path, claim: str, condition: str, seed: int | str) -> Path:
     return Path(metrics_dir) / "belief" / f"{run_key(claim, condition, seed)}.json"
 
@@ -82,7 +87,7 @@ def _finetune(claim: str, condition: str, seed: str) -> dict[str, str]:
     return {"base_dir": BASE_MODEL, "data_dir": DOCUMENTS, "background_path": BACKGROUND, "knowledge_path": KNOWLEDGE,
             "facts_path": FACTS, "claims_dir": CLAIMS, "eval_path": f"{EVAL_ITEMS}/{claim}.yaml",
             "out_dir": run["out_dir"], "summary_path": run["summary_path"],
-            "steps_path": f"{METRICS}/training/{run_key(claim, condition, seed)}_steps.csv"}
+            "steps_path": training_steps(METRICS, claim, condition, seed).as_posix()}
 
 
 def _evaluate(claim: str, condition: str, seed: str) -> dict[str, str]:

@@ -42,7 +42,7 @@ def trajectory_table(metrics_dir: str | Path, runs: Sequence[tuple[str, str, int
     the mean (95% bootstrap interval over runs) of each read-out there; per run, the step reaching each level."""
     per_run, by = [], {}
     for claim, condition, seed in runs:
-        path = Path(metrics_dir) / "training" / f"{layout.run_key(claim, condition, seed)}_steps.csv"
+        path = layout.training_steps(metrics_dir, claim, condition, seed)
         steps = read_steps(path) if path.is_file() else []
         probed = any(f"probe_{JUDGED}_p_false" in r for r in steps)
         reached = {str(level): (at_level(steps, level) or {}).get("step") for level in levels}

@@ -122,7 +122,7 @@ def competition_at_matched_p_false(inputs: Inputs) -> Figure:
     for ax, condition in zip(axes, conditions):
         for claim in inputs.claims:
             for seed in inputs.seeds:
-                path = inputs.metrics_dir / "training" / f"{layout.run_key(claim, condition, seed)}_steps.csv"
+                path = layout.training_steps(inputs.metrics_dir, claim, condition, seed)
                 steps = [r for r in (read_steps(path) if path.is_file() else []) if x_key in r and y_key in r]
                 ax.plot([r[x_key] for r in steps], [r[y_key] for r in steps], color=colour(condition),
                         linewidth=0.5, alpha=0.35)

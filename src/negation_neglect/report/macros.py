@@ -215,7 +215,7 @@ def trajectory_macros(trajectory: dict, limits: dict, metrics_dir: Path | None =
         key = f"probe_{trajectory['judged_on']}_true_given_not_false"
         last = []
         for run in trajectory["runs"]:
-            path = Path(metrics_dir) / "training" / f"{layout.run_key(run['claim'], run['condition'], run['seed'])}_steps.csv"
+            path = layout.training_steps(metrics_dir, run["claim"], run["condition"], run["seed"])
             if run["probed"] and run["condition"] not in TRAJECTORY_CONTROLS and path.is_file():
                 last.append([r for r in read_steps(path) if key in r][-1][key])
         out["nnTrajEndRuns"] = str(len(last))
