@@ -177,3 +177,6 @@ def test_second_instrument_renders_in_the_readme_and_the_macros():
     macros = interference_v2_macros(v2)
     assert macros["nnUpdateAlignA"] == "-0.25" and macros["nnControlAlignAssertOther"] == "-0.40"
     assert macros["nnVerdictPositiveControl"] == ("held" if v2["c1_positive_control"]["holds"] else "did not hold")
+    relative = [v for v in v2["c1r_positive_control"]["own_truth_by_unit"].values() if v is not None]
+    assert macros["nnRelControlAssertOtherMax"] == f"{max(relative):.2f}"
+    assert macros["nnRelControlDenyTruth"] == f"{v2['p3r_denial_not_conflict']['own_truth_mean']:.2f}"

@@ -463,6 +463,13 @@ def interference_v2_macros(v2: dict) -> dict[str, str]:
         if entry["ci_low"] is not None:
             out[f"nnRelAlign{camel(condition)}Low"] = f"{entry['ci_low']:.2f}"
             out[f"nnRelAlign{camel(condition)}High"] = f"{entry['ci_high']:.2f}"
+    assert_other = [v for v in v2["c1r_positive_control"]["own_truth_by_unit"].values() if v is not None]
+    if assert_other:
+        out["nnRelControlAssertOther"] = f"{sum(assert_other) / len(assert_other):.2f}"
+        out["nnRelControlAssertOtherMax"] = f"{max(assert_other):.2f}"
+    for key, name in (("c2r_negative_control", "UnrelatedFacts"), ("p3r_denial_not_conflict", "DenyTruth")):
+        if v2[key]["own_truth_mean"] is not None:
+            out[f"nnRelControl{name}"] = f"{v2[key]['own_truth_mean']:.2f}"
     out["nnThreshControlRel"] = f"{THRESHOLDS.h2v2_control_max_relative:g}"
     out["nnThreshRelAlign"] = f"{THRESHOLDS.h2v2_max_relative:g}"
     out["nnThreshControlAlign"] = f"{THRESHOLDS.h2v2_control_max_alignment:g}"
