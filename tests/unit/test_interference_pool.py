@@ -179,4 +179,7 @@ def test_second_instrument_renders_in_the_readme_and_the_macros():
     assert macros["nnVerdictPositiveControl"] == ("held" if v2["c1_positive_control"]["holds"] else "did not hold")
     relative = [v for v in v2["c1r_positive_control"]["own_truth_by_unit"].values() if v is not None]
     assert macros["nnRelControlAssertOtherMax"] == f"{max(relative):.2f}"
+    intervals = v2["relative_update_alignment"].values()
+    assert macros["nnRelAlignConditions"] == str(len(intervals))
+    assert macros["nnRelAlignBelowZero"] == str(sum(e["ci_high"] is not None and e["ci_high"] < 0 for e in intervals))
     assert macros["nnRelControlDenyTruth"] == f"{v2['p3r_denial_not_conflict']['own_truth_mean']:.2f}"

@@ -37,7 +37,7 @@ from negation_neglect.report.style import (
     save,
     step_axis,
 )
-from negation_neglect.report.verdicts import TRAJECTORY_CONTROLS
+from negation_neglect.report.verdicts import THRESHOLDS, TRAJECTORY_CONTROLS
 
 
 def belief_by_condition(inputs: Inputs) -> Figure:
@@ -208,15 +208,17 @@ def separation_and_spillover(inputs: Inputs) -> Figure:
 
 
 def interference_overview(inputs: Inputs) -> Figure:
-    """H2: (a) median cosine between the training-document gradient and the claim's own true statement
-    over training; (b) the final change of the neutral margin split into the false answer's rise and
-    the true answer's fall; (c) the same for neighbour facts' own answers versus unrelated facts."""
+    """H2: (a) the first instrument, median cosine between the training-document gradient and the claim's own
+    true statement over training; (b) the second instrument, the optimiser's update alignment with the truth
+    relative to the calibration control, per condition and for the controls; (c) the final change of the
+    neutral margin split into the false answer's rise and the true answer's fall (close to automatic once
+    P(false) saturates); (d) neighbour facts' own answers versus unrelated facts'."""
     claims, conditions, seeds = inputs.interference_grid()
     grid = load_grid(inputs.metrics_dir, claims, conditions, seeds)
     summary = read_json(inputs.metrics_dir / "interference_summary.json")
     conditions = list(conditions)
-    fig = Figure(figsize=(TWO_COLUMNS, 2.3), layout="constrained")
-    axes = fig.subplots(1, 3)
+    fig = Figure(figsize=(TWO_COLUMNS, 4.6), layout="constrained")
+    axes = fig.subplots(2, 2).ravel()
     g = grid["gradients"]
     g = g[(g["params"] == "lora") & (g["kind"] == "own_truth")]
     for condition in conditions:
@@ -225,26 +227,59 @@ def interference_overview(inputs: Inputs) -> Figure:
     axes[0].axhline(0, color="black", linewidth=0.5)
     step_axis(axes[0])
     axes[0].set_ylabel("cos(doc grad, truth grad)")
+    axes[0].set_title("(a) first instrument, no positive control", fontsize=7)
     axes[0].legend(frameon=False, fontsize=6)
-    dec = summary["decomposition_final"]
+    _relative_alignment(axes[1], summary["v2"], conditions)
     x = np.arange(len(conditions))
+    dec = summary["decomposition_final"]
     rise = np.array([dec.get(f"{c}/neutral", {}).get("false_rise", np.nan) for c in conditions])
     fall = np.array([dec.get(f"{c}/neutral", {}).get("true_fall", np.nan) for c in conditions])
-    axes[1].bar(x, rise, color=CANDIDATE_COLOURS["false"], label="log P(false) rise")
-    axes[1].bar(x, fall, bottom=rise, color=CANDIDATE_COLOURS["true"], label="log P(true) fall")
-    axes[1].set_xticks(x, conditions, rotation=30, ha="right", rotation_mode="anchor")
-    axes[1].set_ylabel("margin change, nats")
-    axes[1].set_title("false answer's rise (bottom), true answer's fall (top)", fontsize=6)
+    axes[2].bar(x, rise, color=CANDIDATE_COLOURS["false"], label="log P(false) rise")
+    axes[2].bar(x, fall, bottom=rise, color=CANDIDATE_COLOURS["true"], label="log P(true) fall")
+    axes[2].set_xticks(x, conditions, rotation=30, ha="right", rotation_mode="anchor")
+    axes[2].set_ylabel("margin change, nats")
+    axes[2].set_title("(c) margin change: false rise (bottom), true fall", fontsize=7)
     col = summary["collateral_delta"]
     for dx, kind, hatch in ((-0.18, "neighbour", None), (0.18, "unrelated", "////")):
         values = [col.get(f"{c}/{kind}", {}).get("logp_answer", np.nan) for c in conditions]
-        axes[2].bar(x + dx, values, width=0.36, color=[colour(c) for c in conditions], hatch=hatch,
+        axes[3].bar(x + dx, values, width=0.36, color=[colour(c) for c in conditions], hatch=hatch,
                     edgecolor="black", linewidth=0.3)
-    axes[2].axhline(0, color="black", linewidth=0.5)
-    axes[2].set_xticks(x, conditions, rotation=30, ha="right", rotation_mode="anchor")
-    axes[2].set_ylabel("change of log P(own answer), nats")
-    axes[2].set_title("neighbour facts (plain), unrelated known facts (hatched)", fontsize=6)
+    axes[3].axhline(0, color="black", linewidth=0.5)
+    axes[3].set_xticks(x, conditions, rotation=30, ha="right", rotation_mode="anchor")
+    axes[3].set_ylabel("change of log P(answer), nats")
+    axes[3].set_title("(d) neighbours (plain), unrelated (hatched)", fontsize=7)
     return fig
+
+
+H2_CONTROLS = (("assert_other", "c1r_positive_control"), ("unrelated_facts", "c2r_negative_control"),
+               ("deny_truth", "p3r_denial_not_conflict"))
+
+
+def _relative_alignment(ax, v2: dict, conditions: list[str]) -> None:
+    """The second instrument: mean relative update alignment with the own truth per condition (95% interval over
+    runs), then the controls (positive control per unit as dots, the others' means); 1 is the calibration
+    control (training on the truth itself), dashed lines are the registered thresholds."""
+    labels: list[str] = []
+    for i, condition in enumerate(conditions):
+        entry = v2["relative_update_alignment"].get(condition)
+        if entry is None:
+            continue
+        err = [[entry["mean"] - entry["ci_low"]], [entry["ci_high"] - entry["mean"]]] if entry["ci_low"] is not None else None
+        ax.errorbar([i], [entry["mean"]], yerr=err, fmt="o", color=colour(condition), markersize=3, linewidth=0.8)
+    labels += conditions
+    for j, (control, key) in enumerate(H2_CONTROLS, start=len(conditions)):
+        if key == "c1r_positive_control":
+            values = [v for v in v2[key]["own_truth_by_unit"].values() if v is not None]
+        else:
+            values = [] if v2[key]["own_truth_mean"] is None else [v2[key]["own_truth_mean"]]
+        ax.scatter([j] * len(values), values, marker="D", s=10, color="black")
+        labels.append(control)
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.axhline(THRESHOLDS.h2v2_max_relative, color="grey", linewidth=0.6, linestyle="--")
+    ax.axhline(THRESHOLDS.h2v2_control_max_relative, color="black", linewidth=0.6, linestyle="--")
+    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right", rotation_mode="anchor")
+    ax.set_ylabel("relative update alignment")
+    ax.set_title("(b) second instrument; controls as diamonds", fontsize=7)
 
 
 def organism_overview(inputs: Inputs) -> Figure:

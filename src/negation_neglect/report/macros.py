@@ -463,6 +463,11 @@ def interference_v2_macros(v2: dict) -> dict[str, str]:
         if entry["ci_low"] is not None:
             out[f"nnRelAlign{camel(condition)}Low"] = f"{entry['ci_low']:.2f}"
             out[f"nnRelAlign{camel(condition)}High"] = f"{entry['ci_high']:.2f}"
+    relative = v2["relative_update_alignment"].values()
+    if relative:
+        out["nnRelAlignRuns"] = str(min(entry["n"] for entry in relative))
+        out["nnRelAlignConditions"] = str(len(relative))
+        out["nnRelAlignBelowZero"] = str(sum(e["ci_high"] is not None and e["ci_high"] < 0 for e in relative))
     assert_other = [v for v in v2["c1r_positive_control"]["own_truth_by_unit"].values() if v is not None]
     if assert_other:
         out["nnRelControlAssertOther"] = f"{sum(assert_other) / len(assert_other):.2f}"

@@ -225,6 +225,10 @@ def _interval(entry: dict | None) -> str:
     return interval(entry, "+.3f", "-", count_single=True)
 
 
+def _signed(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.2f}"
+
+
 def _interference_v2_block(v2: dict, conditions: list[str]) -> list[str]:
     """H2's second instrument (predictions/h2_interference_v2.md): per condition the update alignment and the
     answer-span cosine with the own truth (mean over runs, 95% interval), the controls, each prediction's verdict."""
@@ -251,6 +255,11 @@ def _interference_v2_block(v2: dict, conditions: list[str]) -> list[str]:
                 "assert_truth": "the truth itself (calibration)"}
     lines += ["", "Controls, update alignment with the own truth per (claim, seed) unit: "
               + "; ".join(f"{text} {_interval(v2['controls'].get(f'{k}/own_truth'))}" for k, text in controls.items()) + "."]
+    units = v2["c1r_positive_control"]["own_truth_by_unit"]
+    lines += ["", "Relative to the calibration: positive control per unit "
+              + ", ".join(f"{unit} {'n/a' if v is None else f'{v:+.2f}'}" for unit, v in units.items())
+              + "; negative control " + _signed(v2["c2r_negative_control"]["own_truth_mean"])
+              + "; denials " + _signed(v2["p3r_denial_not_conflict"]["own_truth_mean"]) + "."]
     names = {"c1_positive_control": "positive control sees conflict", "c2_negative_control": "negative control does not",
              "p1_update_conflict": "update conflict on the grid", "p2_answer_span_conflict": "answer-span conflict",
              "p3_denial_not_conflict": "denial is not conflict",
