@@ -257,7 +257,7 @@ def _interference_v2_block(v2: dict, conditions: list[str]) -> list[str]:
               + "; ".join(f"{text} {_interval(v2['controls'].get(f'{k}/own_truth'))}" for k, text in controls.items()) + "."]
     units = v2["c1r_positive_control"]["own_truth_by_unit"]
     lines += ["", "Relative to the calibration: positive control per unit "
-              + ", ".join(f"{unit} {'n/a' if v is None else f'{v:+.2f}'}" for unit, v in units.items())
+              + ", ".join(f"{unit} {_signed(v)}" for unit, v in units.items())
               + "; negative control " + _signed(v2["c2r_negative_control"]["own_truth_mean"])
               + "; denials " + _signed(v2["p3r_denial_not_conflict"]["own_truth_mean"]) + "."]
     names = {"c1_positive_control": "positive control sees conflict", "c2_negative_control": "negative control does not",
