@@ -25,6 +25,7 @@ stages:
       && python step.py metrics/make/${item.claim}/seed${item.seed}.json outputs/${item.claim}/seed${item.seed}.bin 0
     deps:
       - step.py
+      - upstream.txt
     outs:
       - outputs/${item.claim}/seed${item.seed}.bin
       - metrics/make/${item.claim}/seed${item.seed}.json:
@@ -61,6 +62,7 @@ def project(tmp_path, monkeypatch):
         subprocess.run(args, cwd=tmp_path, check=True)
     (tmp_path / "dvc.yaml").write_text(DVC_YAML)
     (tmp_path / "step.py").write_text(STEP)
+    (tmp_path / "upstream.txt").write_text("regenerated text")
     subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True)
     subprocess.run(["git", "commit", "-q", "-m", "grid"], cwd=tmp_path, check=True)
     return tmp_path
@@ -115,3 +117,15 @@ def test_a_new_machine_goes_on_where_the_grid_stopped(project):
     shutil.rmtree(project / "outputs")
     assert run_grid(["make", "score"], project, limit=1) == ["alpha-0"]
     assert (project / "outputs/alpha/seed0.bin").is_file()
+
+
+def test_an_accepted_upstream_change_keeps_finished_cells_and_no_other_change_does(project):
+    """`accept_changed`: finished cells whose only change is the named dependency are kept, unfinished cells run;
+    a change anywhere else still reruns them, and without the flag the named change does too."""
+    assert run_grid(["make", "score"], project, limit=2) == ["alpha-0", "beta-0"]
+    (project / "upstream.txt").write_text("regenerated text, a few characters apart")
+    assert run_grid(["make", "score"], project, accept_changed=["upstream.txt"]) == ["alpha-1", "beta-1"]
+    assert run_grid(["make", "score"], project, accept_changed=["upstream.txt"]) == []
+    (project / "step.py").write_text(STEP + "# changed\n")
+    assert run_grid(["make", "score"], project, limit=1, accept_changed=["upstream.txt"]) == ["alpha-0"]
+    assert run_grid(["make", "score"], project, limit=1) == ["beta-0"]

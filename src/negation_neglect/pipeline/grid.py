@@ -12,6 +12,12 @@ finished and goes on with the rest.
 
     python -m negation_neglect.pipeline.grid finetune evaluate            # all changed cells, in order
     python -m negation_neglect.pipeline.grid finetune evaluate --limit 5  # at most 5 cells, then stop
+    python -m negation_neglect.pipeline.grid mixing --accept-changed outputs/data/background.jsonl
+
+`--accept-changed PATH` is for an upstream output that a new machine regenerates with other bytes (a model's
+greedy text can differ in a few characters between CPUs) where the cells do not depend on what changed: a cell
+whose only changes are that dependency (and missing data) counts as finished. Any other change still reruns it,
+and `dvc status` goes on listing the accepted cells as changed.
 """
 
 from __future__ import annotations
@@ -57,10 +63,11 @@ def grid_cells(stages: list[str], root: str | Path = ".") -> tuple[list[str], di
 MISSING = ("deleted", "not in cache")  # what `dvc status` says of data that is only missing
 
 
-def _needs_run(name: str, root: Path) -> bool:
+def _needs_run(name: str, root: Path, accepted: frozenset[str] = frozenset()) -> bool:
     """Whether a cell's stage must run: it has changes other than missing data. On a new machine the DVC cache
     is empty, so a finished cell's cached outputs (adapters) are missing while dvc.lock, in git, still describes
-    them; such a cell is done (the same rule as `dvc repro --allow-missing`)."""
+    them; such a cell is done (the same rule as `dvc repro --allow-missing`). A modified dependency in `accepted`
+    is not a change either."""
     out = subprocess.run(["dvc", "status", "--json", name], cwd=root, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         return True  # let dvc repro say what is wrong (or wait out a lock)
@@ -69,7 +76,8 @@ def _needs_run(name: str, root: Path) -> bool:
         if not isinstance(change, dict):
             return True  # e.g. "always changed"
         for entries in change.values():
-            if not isinstance(entries, dict) or any(state not in MISSING for state in entries.values()):
+            if not isinstance(entries, dict) or any(state not in MISSING and not (state == "modified" and path in accepted)
+                                                    for path, state in entries.items()):
                 return True
     return False
 
@@ -98,14 +106,17 @@ def _git(args: list[str], root: Path, tries: int = 5) -> None:
     raise RuntimeError(f"git {args[0]} failed {tries} times in {root}")
 
 
-def run_grid(stages: list[str], root: str | Path = ".", limit: int | None = None, commit: bool = True) -> list[str]:
-    """Reproduce and commit cell after cell; returns the cells that were run."""
+def run_grid(stages: list[str], root: str | Path = ".", limit: int | None = None, commit: bool = True,
+             accept_changed: Iterable[str] = ()) -> list[str]:
+    """Reproduce and commit cell after cell; returns the cells that were run. A dependency in `accept_changed`
+    whose bytes changed does not make a finished cell rerun (see the module's docstring)."""
+    accepted = frozenset(Path(p).as_posix() for p in accept_changed)
     root = Path(root).resolve()
     keys, tracked = grid_cells(stages, root)
     done: list[str] = []
     for key in cell_order(keys):
         names = [f"{stage}@{key}" for stage in stages if f"{stage}@{key}" in tracked]
-        if not any(_needs_run(n, root) for n in names):
+        if not any(_needs_run(n, root, accepted) for n in names):
             continue  # finished here or on another machine
         if limit is not None and len(done) >= limit:
             break
@@ -132,8 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stages", nargs="+", help="matrix stages with the same keys, in order, e.g. finetune evaluate")
     parser.add_argument("--limit", type=int, default=None, help="stop after this many cells")
     parser.add_argument("--no-commit", action="store_true", help="reproduce only; leave git alone")
+    parser.add_argument("--accept-changed", action="append", default=[], metavar="PATH",
+                        help="a dependency whose changed bytes do not make a finished cell rerun (repeatable)")
     args = parser.parse_args(argv)
-    run_grid(args.stages, limit=args.limit, commit=not args.no_commit)
+    run_grid(args.stages, limit=args.limit, commit=not args.no_commit, accept_changed=args.accept_changed)
     return 0
 
 
