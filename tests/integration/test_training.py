@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import torch
 from peft import PeftModel
@@ -185,10 +188,28 @@ def test_changed_inputs_start_afresh(tiny_model_dir, batch_list, tmp_path):
     assert [e["step"] for e in log] == [1, 2, 3]
 
 
-def test_non_finite_loss_stops_with_the_step_and_last_checkpoint(tiny_model_dir, batch_list, tmp_path):
-    with pytest.raises(TrainingError, match=r"non-finite loss .* at step \d+; stopped\. Last good checkpoint: .*step-"):
-        train(tiny_model_dir, batch_list, NAMES, LORA, _run(lr=1e12, grad_clip=1e12), tmp_path / "run", {"id": 6})
-    assert (tmp_path / "run/checkpoints/step-00000/adapter_model.safetensors").is_file()
+def test_non_finite_loss_stops_with_the_step_and_last_checkpoint(tiny_model_dir, batch_list, tmp_path, monkeypatch):
+    """The loss turns NaN from the fourth step on (injected: whether an absurd learning rate overflows depends on
+    the CPU's kernels); training stops there, naming the step and the last checkpoint written before it."""
+    from negation_neglect.train import lora
+
+    calls = {"n": 0}
+
+    def poisoned(original):
+        def wrapped(*args, **kwargs):
+            calls["n"] += 1
+            mean, sums, counts = original(*args, **kwargs)
+            return (mean * float("nan") if calls["n"] >= 4 else mean), sums, counts
+        return wrapped
+
+    monkeypatch.setattr(lora, "_losses", poisoned(lora._losses))
+    monkeypatch.setattr(lora, "_fused_losses", poisoned(lora._fused_losses))
+    with pytest.raises(TrainingError, match=r"non-finite loss \(nan\) at step 4; stopped\. Last good checkpoint: ") as caught:
+        train(tiny_model_dir, batch_list, NAMES, LORA, _run(), tmp_path / "run", {"id": 6})
+    named = Path(re.search(r"Last good checkpoint: (\S+)\.", str(caught.value)).group(1))
+    assert int(named.name.removeprefix("step-")) < 4
+    assert (named / "adapter_model.safetensors").is_file()
+    assert not any(int(p.name.removeprefix("step-")) >= 4 for p in (tmp_path / "run/checkpoints").iterdir())
 
 
 _TRAIN_SCRIPT = """
