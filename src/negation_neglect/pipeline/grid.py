@@ -15,7 +15,7 @@ finished and goes on with the rest.
     python -m negation_neglect.pipeline.grid mixing --accept-changed outputs/data/background.jsonl
 
 `--accept-changed PATH` is for an upstream output that a new machine regenerates with other bytes (a model's
-greedy text can differ in a few characters between CPUs) where the cells do not depend on what changed: a cell
+sampled text can differ in a few characters between CPUs) where the cells do not depend on what changed: a cell
 whose only changes are that dependency (and missing data) counts as finished. Any other change still reruns it,
 and `dvc status` goes on listing the accepted cells as changed.
 """
