@@ -16,7 +16,8 @@
 # Every run of `mixing` (notebook 10) is pooled here: per cell and condition the mean and t-interval over
 # runs (claims x seeds) of belief (evaluation suite, informative items), context separation through denials
 # that name the false answer (`separation`), through warnings that name none (`warned_separation_change`: after
-# training minus before, nats) and the true answer's share on neutral prompts.
+# training minus before, nats) and the true answer's share on neutral prompts. While the grid is still running,
+# the summary pools the runs that have finished, says how many are missing, and reads no verdict.
 #
 # **Prediction (predictions/h3_mixing_v2.md, committed before this grid ran).** True-counterpart documents
 # make a *negated* claim conditional on its framing. Positive documents are diluted by the same documents, so
@@ -60,7 +61,7 @@ from IPython.display import Image, Markdown, display
 
 from negation_neglect.files import write_json
 from negation_neglect.mixing.cells import full_grid
-from negation_neglect.mixing.pool import run_rows
+from negation_neglect.mixing.pool import missing_runs, run_rows
 from negation_neglect.mixing.summary import summarize
 from negation_neglect.pool.stats import p_text
 from negation_neglect.report.figures import mixing_overview
@@ -68,8 +69,12 @@ from negation_neglect.report.predictions import PREDICTIONS, read_prediction
 from negation_neglect.report.style import STYLE, Inputs
 
 THRESHOLDS = read_prediction(PREDICTIONS / "h3_mixing_v2.md")["thresholds"]
-rows = run_rows(metrics_dir, mixing["cells"], mixing["claims"], mixing["conditions"], mixing["seeds"])
+grid = (metrics_dir, mixing["cells"], mixing["claims"], mixing["conditions"], mixing["seeds"])
+rows, missing = run_rows(*grid, skip_missing=True), missing_runs(*grid)
 summary, table = summarize(rows, mixing, THRESHOLDS)
+if missing:  # a grid still running (pipeline.grid commits run by run): pooled as far as it goes, judged on nothing
+    display(Markdown(f"**Interim summary: {len(missing)} of {summary['n_planned']} runs have not run yet** "
+                     f"(first: `{missing[0]}`); every verdict below reads *not judged yet*."))
 tests, interactions, not_run = summary["tests"], summary["interactions"], summary["cells_not_run"]
 write_json(summary_path, summary)
 table.to_csv(table_path, index=False, float_format="%.4g", lineterminator="\n")

@@ -16,7 +16,7 @@ from negation_neglect.mixing.cells import (
     one_at_a_time,
     parse_cell,
 )
-from negation_neglect.mixing.pool import axis_tests, cell_table, pass_curves, run_rows
+from negation_neglect.mixing.pool import axis_tests, cell_table, missing_runs, pass_curves, run_rows
 from negation_neglect.params import FinetuneParams, ParamsError, parse_params
 from tests.conftest import ROOT
 
@@ -113,6 +113,10 @@ def test_pass_curves_put_cells_of_different_lengths_on_one_axis(tmp_path):
     assert curve["passes"].max() == 2.0 and curve["true"].iloc[0] == pytest.approx(0.9)
     with pytest.raises(FileNotFoundError, match="seed1.json: this run of the mixing grid has not run"):
         run_rows(tmp_path, ["cp0-bg0-interleaved-x2"], ["c"], ["negated"], [1])
+    # an interim summary skips what has not run, and says what that is
+    assert len(run_rows(tmp_path, ["cp0-bg0-interleaved-x2"], ["c"], ["negated"], [0, 1], skip_missing=True)) == 1
+    assert missing_runs(tmp_path, ["cp0-bg0-interleaved-x2"], ["c"], ["negated"], [0, 1]) == [
+        "cp0-bg0-interleaved-x2/c/negated/seed1"]
 
 
 # --- the share unit: counterpart shares in answer mentions ----------------------------------------------------

@@ -71,3 +71,21 @@ def test_the_paper_macros_carry_each_dial_s_interaction_in_points_per_unit_share
     assert out["nnMixIntClusteredVerdict"] == "no direction predicted"
     assert out["nnMixRefWarnedNegated"].startswith(("+0.0", "-0.0"))
     assert all(k.startswith("nn") and k.isalpha() for k in out)  # LaTeX macro names take letters only
+
+
+def test_part_of_the_grid_gives_an_interim_summary_with_no_verdict():
+    from negation_neglect.report.macros import mixing_macros
+
+    rows = [r for r in _rows({"negated": -1.0, "positive": -0.4}, 2.0) if not (r["seed"] == 2 and r["claim"] == "c")]
+    summary, table = summarize(rows, MIXING, THRESHOLDS)
+    assert (summary["n_runs"], summary["n_planned"], summary["complete"]) == (64, 72, False)
+    # the same data would hold on the full grid; a partial grid is judged on nothing
+    assert summary["verdicts"]["h3"] == "not judged yet (64 of 72 runs)"
+    assert summary["verdicts"]["dials"]["counterpart_mentions"]["verdict"] == "not judged yet (64 of 72 runs)"
+    assert summary["interactions"]["belief"]["counterpart_mentions"]["n_units"] == 8
+    out = mixing_macros(summary, table)
+    assert out["nnMixProgress"] == "64 of the 72" and out["nnMixVerdict"].startswith("not judged yet")
+    assert "**Interim:** 64 of the 72 registered runs" in _readme(summary, table)
+    full, full_table = summarize(_rows({"negated": -1.0, "positive": -0.4}, 2.0), MIXING, THRESHOLDS)
+    assert full["complete"] and mixing_macros(full, full_table)["nnMixProgress"] == "all 72"
+    assert "Interim" not in _readme(full, full_table)

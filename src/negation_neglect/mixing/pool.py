@@ -109,13 +109,24 @@ def cell_table(rows: Sequence[dict], outcomes: Sequence[str]) -> list[dict]:
     return table
 
 
+def missing_runs(metrics_dir: str | Path, cells: Sequence[str], claims: Sequence[str], conditions: Sequence[str],
+                 seeds: Sequence[int]) -> list[str]:
+    """The runs of the grid whose metrics are not there yet, as `cell/claim/condition/seed<n>`."""
+    return [f"{cell}/{claim}/{condition}/seed{seed}"
+            for cell, claim, condition, seed in itertools.product(cells, claims, conditions, seeds)
+            if not layout.mixing_run(metrics_dir, cell, claim, condition, seed).with_suffix(".json").is_file()]
+
+
 def run_rows(metrics_dir: str | Path, cells: Sequence[str], claims: Sequence[str], conditions: Sequence[str],
-             seeds: Sequence[int]) -> list[dict]:
-    """One row per run of the grid with its pooled read-outs (missing runs raise, naming the file)."""
+             seeds: Sequence[int], skip_missing: bool = False) -> list[dict]:
+    """One row per run of the grid with its pooled read-outs. A missing run raises, naming the file, unless
+    `skip_missing` (an interim summary of a grid that is still running: `missing_runs` lists what it lacks)."""
     rows = []
     for cell, claim, condition, seed in itertools.product(cells, claims, conditions, seeds):
         path = layout.mixing_run(metrics_dir, cell, claim, condition, seed).with_suffix(".json")
         if not path.is_file():
+            if skip_missing:
+                continue
             raise FileNotFoundError(f"{path}: this run of the mixing grid has not run (dvc repro mixing)")
         m = read_json(path)
         rows.append({"cell": cell, "claim": claim, "condition": condition, "seed": int(seed),

@@ -3,6 +3,7 @@ interactions H3 is judged on, and the verdicts, from one row per run (`mixing.po
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -16,10 +17,16 @@ OUTCOMES = ("belief", "separation", "share_true", "warned_separation_change")
 INTERACTION_OUTCOMES = ("belief", "warned_separation_change")  # the two read-outs H3's verdict reads
 
 
+def grid_runs(mixing: Mapping) -> list[tuple]:
+    """Every (cell, claim, condition, seed) the `mixing` section registers."""
+    return list(itertools.product(mixing["cells"], mixing["claims"], mixing["conditions"], mixing["seeds"]))
+
+
 def summarize(rows: Sequence[dict], mixing: Mapping, thresholds: Mapping) -> tuple[dict, pd.DataFrame]:
     """The summary written to metrics/mixing_summary.json and the per-cell table (mixing_summary.csv). The
     grid's first cell is the reference the other cells move one dial away from; interactions use intervals at
-    1 - alpha of predictions/h3_mixing_v2.md."""
+    1 - alpha of predictions/h3_mixing_v2.md. Rows of part of the grid give an interim summary: every read-out
+    over the runs there, `complete` false, and no verdict (`report.verdicts.mixing_verdicts`)."""
     table = pd.DataFrame(cell_table(rows, OUTCOMES))
     reference = parse_cell(mixing["cells"][0])
     tests = {outcome: axis_tests(rows, outcome, reference) for outcome in OUTCOMES}
@@ -28,7 +35,8 @@ def summarize(rows: Sequence[dict], mixing: Mapping, thresholds: Mapping) -> tup
                     for outcome in INTERACTION_OUTCOMES}
     summary = {"reference": reference.name, "cells": list(mixing["cells"]), "claims": list(mixing["claims"]),
                "conditions": list(mixing["conditions"]), "seeds": [int(s) for s in mixing["seeds"]],
-               "n_runs": len(rows), "tests": tests, "interactions": interactions,
+               "n_runs": len(rows), "n_planned": len(grid_runs(mixing)), "tests": tests, "interactions": interactions,
                "cells_not_run": [c.name for c in full_grid() if c.name not in mixing["cells"]]}
+    summary["complete"] = summary["n_runs"] == summary["n_planned"]
     summary["verdicts"] = mixing_verdicts(summary, thresholds)
     return summary, table

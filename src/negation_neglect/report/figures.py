@@ -371,7 +371,7 @@ def mixing_overview(inputs: Inputs) -> Figure:
         axes[2].text(0.5, 0.5, f"no {PASSES_CONDITION} runs", ha="center", va="center", transform=axes[2].transAxes)
         return fig
     rows = run_rows(inputs.metrics_dir / "mixing", summary["cells"], summary["claims"], [PASSES_CONDITION],
-                    summary["seeds"])
+                    summary["seeds"], skip_missing=not summary.get("complete", True))  # an interim summary's runs
     curve = pass_curves(inputs.metrics_dir / "mixing", rows).groupby(["cell", "passes"])["false"].mean().reset_index()
     shades = [matplotlib.colormaps["tab10"](i % 10) for i in range(len(summary["cells"]))]  # cells are categories
     for cell, shade in zip(summary["cells"], shades):

@@ -390,9 +390,13 @@ def mixing_macros(summary: dict, table: pd.DataFrame) -> dict[str, str]:
 def mixing_interaction_macros(summary: dict, reference: pd.DataFrame) -> dict[str, str]:
     """H3 on the second grid (predictions/h3_mixing_v2.md): per dial the negated-vs-positive difference in belief's
     slope (points per unit share) with its interval and p, each condition's slope, the slope of separation through
-    answer-free warnings after negated documents, and the dial's verdict (`nnMixInt<Dial>...`)."""
+    answer-free warnings after negated documents, and the dial's verdict (`nnMixInt<Dial>...`); how many of the
+    registered runs the numbers pool (`nnMixProgress`: an interim summary carries no verdict)."""
     verdicts = summary["verdicts"]
-    out = {"nnMixPrimaryDial": tex(verdicts["primary_dial"]), "nnMixLevel": f"{100 * (1 - verdicts['alpha']):.0f}"}
+    runs, planned = summary["n_runs"], summary.get("n_planned", summary["n_runs"])
+    out = {"nnMixPrimaryDial": tex(verdicts["primary_dial"]), "nnMixLevel": f"{100 * (1 - verdicts['alpha']):.0f}",
+           "nnMixRunsPlanned": str(planned),  # `all 72` once the grid is complete, `37 of the 72` while it runs
+           "nnMixProgress": f"all {planned}" if runs == planned else f"{runs} of the {planned}"}
     for row in reference.itertuples():
         out[f"nnMixRefWarned{camel(row.condition)}"] = f"{row.warned_separation_change:+.2f}"
     for dial, entry in verdicts["dials"].items():

@@ -193,6 +193,11 @@ def mixing_v2_block(summary: dict, table: list[dict]) -> list[str]:
         "mentions, not tokens). Belief over informative items; separation through warnings that name no answer, "
         "after training minus before (nats); mean and t-interval over runs (claims x seeds):",
         "",
+    ]
+    if not summary.get("complete", True):
+        lines += [f"**Interim:** {summary['n_runs']} of the {summary['n_planned']} registered runs have finished; the "
+                  "numbers below pool those and no verdict is read until all have run.", ""]
+    lines += [
         "| cell | condition | runs | belief | warned separation change | P(true) share, neutral |",
         "|---|---|---|---|---|---|",
     ]

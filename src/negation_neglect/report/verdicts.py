@@ -311,10 +311,12 @@ def mixing_verdicts(summary: dict, thresholds: Mapping) -> dict:
     context separation through answer-free warnings grows with it after negated documents (slope > 0, p <
     alpha); `partly held` when one of the two; `did not hold` when neither. Other dials (clustering, exposure)
     get no verdict, only their interaction. H3's verdict is the primary dial's (`h3v2_primary_dial`), never
-    the best of several.
+    the best of several. A summary of part of the grid (`complete` false) is judged on nothing: every verdict
+    reads `not judged yet` with the runs there, the tests beside it are reported as interim.
     """
     alpha = thresholds["alpha"]
     interactions, tests = summary.get("interactions", {}), summary["tests"]
+    pending = None if summary.get("complete", True) else f"not judged yet ({summary['n_runs']} of {summary['n_planned']} runs)"
     dials: dict = {}
     for dial, test in interactions.get("belief", {}).items():
         separation = tests.get("warned_separation_change", {}).get(f"negated/{dial}")
@@ -323,12 +325,12 @@ def mixing_verdicts(summary: dict, thresholds: Mapping) -> dict:
                  "warned_separation_interaction": interactions.get("warned_separation_change", {}).get(dial)}
         if dial in H3_PREDICTED_DIALS:
             hits = (entry["interaction"] == "steeper after negated") + (entry["warned_separation_moved"] == "rose")
-            entry["verdict"] = ("did not hold", "partly held", "held")[hits]
+            entry["verdict"] = pending or ("did not hold", "partly held", "held")[hits]
         else:
             entry["verdict"] = "no direction predicted"
         dials[dial] = entry
     primary = thresholds["h3v2_primary_dial"]
-    return {"h3": dials.get(primary, {}).get("verdict", "not run"), "primary_dial": primary, "alpha": alpha,
+    return {"h3": pending or dials.get(primary, {}).get("verdict", "not run"), "primary_dial": primary, "alpha": alpha,
             "dials": dials}
 
 
