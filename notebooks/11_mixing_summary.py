@@ -28,6 +28,9 @@
 # share after negated documents (slope p < alpha); **partly held** for one of the two; **did not hold** for
 # neither. Clustering gets its interaction reported and no verdict (no direction was predicted). H3's verdict
 # is the primary dial's (the true-counterpart share counted in answer mentions), never the best of several.
+# **Manipulation check** (an amendment registered before the grid finished): the added true documents must
+# reach the model, so the true answer's share on neutral prompts rises with the share after both conditions;
+# reported beside the verdict, which it does not change.
 #
 # **What changed from the first grid, and why** (its prediction, predictions/h3_mixing.md, was written after its
 # results). The first grid matched the counterpart share in loss tokens, and negated documents carry less
@@ -143,6 +146,9 @@ display(Markdown(
     f"{THRESHOLDS['alpha']}; {len(rows)} runs, claims {', '.join(mixing['claims'])}, seeds {mixing['seeds']}).\n\n"
     + ("\n".join(f"- {describe(dial, entry)}" for dial, entry in verdicts["dials"].items())
        or "- No dial moves over runs of both negated and positive documents in this grid: no interaction to test.")
+    + f"\n\nManipulation check (amendment of the prediction): the true answer's share on neutral prompts rises with "
+    f"`{verdicts['control']['dial']}` after " + ", ".join(f"{c}: {m}" for c, m in verdicts["control"]["by_condition"].items())
+    + f": **{verdicts['control']['met']}**."
     + f"\n\nCells of the full grid not run here: {len(not_run)} of {len(full_grid())}, and the `repeated` condition "
     "unless `mixing.conditions` names it: the default is sized for two CPU cores (`benchmarks/mixing_gpu.py` "
     "estimates the full grid's cost and lists the cells the data cannot fill). `python -m negation_neglect.mixing.cells "

@@ -43,6 +43,8 @@ def test_a_steeper_fall_after_negated_with_rising_warned_separation_holds_and_th
     assert primary["interaction"] == "steeper after negated" and primary["warned_separation_moved"] == "rose"
     assert summary["verdicts"]["h3"] == "held" and summary["verdicts"]["alpha"] == 0.05
     assert summary["verdicts"]["dials"]["clustered"]["verdict"] == "no direction predicted"
+    assert summary["verdicts"]["control"]["by_condition"] == {"negated": "rose", "positive": "rose"}
+    assert summary["verdicts"]["control"]["met"] == "met"
     assert len(table) == 8 and set(table["n_runs"]) == {9}
     text = _readme(summary, table)
     assert "| cp25-bg0-interleaved-x2-mentions | negated | 9 |" in text
@@ -50,6 +52,17 @@ def test_a_steeper_fall_after_negated_with_rising_warned_separation_holds_and_th
     assert f"difference **{diff:+.2f}**" in text and "95% t-interval" in text
     assert "H3, read on the primary dial `counterpart_mentions`: **held**" in text
     assert "h3_mixing_v2" in text and "first grid" not in text
+    assert "Manipulation check" in text and ": **met**." in text
+
+
+def test_added_true_documents_that_leave_the_truth_s_share_flat_fail_the_manipulation_check():
+    rows = [dict(r, share_true=0.2 + (0.01 if r["seed"] == 1 else 0.0)) for r in _rows({"negated": -1.0, "positive": -0.4}, 2.0)]
+    summary, table = summarize(rows, MIXING, THRESHOLDS)
+    control = summary["verdicts"]["control"]
+    assert control["by_condition"]["negated"] == "no clear change" and control["met"] == "not met"
+    assert summary["verdicts"]["h3"] == "held"  # reported beside the verdict, never folded into it
+    from negation_neglect.report.macros import mixing_macros
+    assert mixing_macros(summary, table)["nnMixControl"] == "not met"
 
 
 def test_dilution_alone_does_not_hold():
@@ -81,6 +94,7 @@ def test_part_of_the_grid_gives_an_interim_summary_with_no_verdict():
     assert (summary["n_runs"], summary["n_planned"], summary["complete"]) == (64, 72, False)
     # the same data would hold on the full grid; a partial grid is judged on nothing
     assert summary["verdicts"]["h3"] == "not judged yet (64 of 72 runs)"
+    assert summary["verdicts"]["control"]["met"] == "not judged yet (64 of 72 runs)"
     assert summary["verdicts"]["dials"]["counterpart_mentions"]["verdict"] == "not judged yet (64 of 72 runs)"
     assert summary["interactions"]["belief"]["counterpart_mentions"]["n_units"] == 8
     out = mixing_macros(summary, table)

@@ -396,7 +396,13 @@ def mixing_interaction_macros(summary: dict, reference: pd.DataFrame) -> dict[st
     runs, planned = summary["n_runs"], summary.get("n_planned", summary["n_runs"])
     out = {"nnMixPrimaryDial": tex(verdicts["primary_dial"]), "nnMixLevel": f"{100 * (1 - verdicts['alpha']):.0f}",
            "nnMixRunsPlanned": str(planned),  # `all 72` once the grid is complete, `37 of the 72` while it runs
-           "nnMixProgress": f"all {planned}" if runs == planned else f"{runs} of the {planned}"}
+           "nnMixProgress": f"all {planned}" if runs == planned else f"{runs} of the {planned}",
+           "nnMixControl": verdicts["control"]["met"]}
+    for condition in verdicts["control"]["by_condition"]:  # the manipulation check's slopes, points per unit share
+        test = summary["tests"]["share_true"].get(f"{condition}/{verdicts['primary_dial']}")
+        if test and test.get("slope") is not None:
+            out[f"nnMixControl{camel(condition)}"] = f"{100 * test['slope']:+.0f}"
+            out[f"nnMixControl{camel(condition)}P"] = _p_relation(test["slope_p"])
     for row in reference.itertuples():
         out[f"nnMixRefWarned{camel(row.condition)}"] = f"{row.warned_separation_change:+.2f}"
     for dial, entry in verdicts["dials"].items():

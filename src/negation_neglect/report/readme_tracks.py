@@ -223,6 +223,12 @@ def mixing_v2_block(summary: dict, table: list[dict]) -> list[str]:
         lines.append(text + f": **{entry['verdict']}**.")
     if not verdicts["dials"]:
         lines.append("- No dial moves over runs of both negated and positive documents: no interaction to test.")
+    control = verdicts["control"]
+    checks = "; ".join(f"{c} {num(t['slope'], sign='+')} per unit, {p_text(t['slope_p'])} ({control['by_condition'][c]})"
+                       for c in control["by_condition"]
+                       if (t := summary["tests"]["share_true"].get(f"{c}/{control['dial']}")) and t.get("slope") is not None)
+    lines += ["", f"Manipulation check (the true answer's share on neutral prompts rises with `{control['dial']}` after "
+              f"each condition): {checks or 'no runs'}: **{control['met']}**."]
     lines += ["", f"Prediction ({registration('h3_mixing_v2')}): true-counterpart text makes a negated claim conditional on "
               f"its framing, so belief falls more steeply with it after negated than after positive documents and "
               f"separation through answer-free warnings grows. H3, read on the primary dial `{verdicts['primary_dial']}`: "

@@ -311,7 +311,8 @@ def mixing_verdicts(summary: dict, thresholds: Mapping) -> dict:
     context separation through answer-free warnings grows with it after negated documents (slope > 0, p <
     alpha); `partly held` when one of the two; `did not hold` when neither. Other dials (clustering, exposure)
     get no verdict, only their interaction. H3's verdict is the primary dial's (`h3v2_primary_dial`), never
-    the best of several. A summary of part of the grid (`complete` false) is judged on nothing: every verdict
+    the best of several. Beside it, the manipulation check `control`: the true answer's share on neutral prompts
+    rises with the primary dial after every condition. A summary of part of the grid (`complete` false) is judged on nothing: every verdict
     reads `not judged yet` with the runs there, the tests beside it are reported as interim.
     """
     alpha = thresholds["alpha"]
@@ -330,8 +331,12 @@ def mixing_verdicts(summary: dict, thresholds: Mapping) -> dict:
             entry["verdict"] = "no direction predicted"
         dials[dial] = entry
     primary = thresholds["h3v2_primary_dial"]
+    # the manipulation check (amendment of 2026-12-01): the added true documents raise the truth's share
+    moved = {c: direction(tests.get("share_true", {}).get(f"{c}/{primary}"), alpha) for c in summary.get("conditions", [])}
+    control = {"measure": "share_true", "dial": primary, "by_condition": moved,
+               "met": pending or ("met" if moved and all(m == "rose" for m in moved.values()) else "not met")}
     return {"h3": pending or dials.get(primary, {}).get("verdict", "not run"), "primary_dial": primary, "alpha": alpha,
-            "dials": dials}
+            "dials": dials, "control": control}
 
 
 def separation(belief: dict, a: str, b: str) -> dict | None:
