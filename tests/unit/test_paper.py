@@ -64,8 +64,9 @@ def test_generated_numbers_match_the_metrics_files():
     assert values["nnPaperBeliefNegated"] == "88.6"  # the paper's published number, copied in data/reference
     mixing = json.loads((ROOT / "metrics/mixing_summary.json").read_text())
     assert values["nnMixRuns"] == str(mixing["n_runs"]) and values["nnMixVerdict"] == mixing["verdicts"]["h3"]
-    counterpart = mixing["tests"]["belief"]["negated/counterpart"]
-    assert values["nnMixNegatedCounterpartBelief"] == f"{100 * counterpart['slope'] * counterpart['span']:+.0f}"
+    interaction = mixing["interactions"]["belief"]["counterpart_mentions"]
+    assert values["nnMixIntCounterpartMentionsDiff"] == f"{100 * interaction['difference']:+.0f}"
+    assert values["nnMixIntCounterpartMentionsUnits"] == str(interaction["n_units"])
 
 
 def test_camel_case_macro_names():
