@@ -3,7 +3,7 @@ interactions H3 is judged on, and the verdicts, from one row per run (`mixing.po
 
 from __future__ import annotations
 
-import itertools
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -15,11 +15,6 @@ from negation_neglect.report.verdicts import mixing_verdicts
 
 OUTCOMES = ("belief", "separation", "share_true", "warned_separation_change")
 INTERACTION_OUTCOMES = ("belief", "warned_separation_change")  # the two read-outs H3's verdict reads
-
-
-def grid_runs(mixing: Mapping) -> list[tuple]:
-    """Every (cell, claim, condition, seed) the `mixing` section registers."""
-    return list(itertools.product(mixing["cells"], mixing["claims"], mixing["conditions"], mixing["seeds"]))
 
 
 def summarize(rows: Sequence[dict], mixing: Mapping, thresholds: Mapping) -> tuple[dict, pd.DataFrame]:
@@ -35,7 +30,7 @@ def summarize(rows: Sequence[dict], mixing: Mapping, thresholds: Mapping) -> tup
                     for outcome in INTERACTION_OUTCOMES}
     summary = {"reference": reference.name, "cells": list(mixing["cells"]), "claims": list(mixing["claims"]),
                "conditions": list(mixing["conditions"]), "seeds": [int(s) for s in mixing["seeds"]],
-               "n_runs": len(rows), "n_planned": len(grid_runs(mixing)), "tests": tests, "interactions": interactions,
+               "n_runs": len(rows), "n_planned": math.prod(len(mixing[k]) for k in ("cells", "claims", "conditions", "seeds")), "tests": tests, "interactions": interactions,
                "cells_not_run": [c.name for c in full_grid() if c.name not in mixing["cells"]]}
     summary["complete"] = summary["n_runs"] == summary["n_planned"]
     summary["verdicts"] = mixing_verdicts(summary, thresholds)

@@ -395,7 +395,7 @@ def mixing_interaction_macros(summary: dict, reference: pd.DataFrame) -> dict[st
     verdicts = summary["verdicts"]
     runs, planned = summary["n_runs"], summary.get("n_planned", summary["n_runs"])
     out = {"nnMixPrimaryDial": tex(verdicts["primary_dial"]), "nnMixLevel": f"{100 * (1 - verdicts['alpha']):.0f}",
-           "nnMixRunsPlanned": str(planned),  # `all 72` once the grid is complete, `37 of the 72` while it runs
+           "nnMixRunsPlanned": str(planned),  # nnMixProgress: `all 72` once the grid is complete, `37 of the 72` before
            "nnMixProgress": f"all {planned}" if runs == planned else f"{runs} of the {planned}",
            "nnMixControl": verdicts["control"]["met"]}
     for condition in verdicts["control"]["by_condition"]:  # the manipulation check's slopes, points per unit share
